@@ -1,0 +1,412 @@
+//! JSON documents: a single object, a `*List` (`"items": null` included), a bare array, or a
+//! stream of concatenated objects (`kubectl cluster-info dump` to stdout). Items are cut out as
+//! raw text with their byte offsets so that each is parsed alone (one bad item fails alone) and
+//! in parallel. A syntax error does not lose the rest of a list: a tolerant scanner recovers the
+//! items around it.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// One item cut out of a JSON document.
+#[derive(Debug, Clone)]
+pub struct RawItem<'a> {
+    /// The item's text.
+    pub text: &'a str,
+    /// Byte offset of the item in the file.
+    pub offset: usize,
+    /// `kind` of the enclosing list, if any.
+    pub list_kind: Option<String>,
+    /// `apiVersion` of the enclosing list, if any.
+    pub list_api_version: Option<String>,
+}
+
+/// A syntax problem at a byte offset of the file.
+#[derive(Debug, Clone)]
+pub struct SyntaxProblem {
+    /// Byte offset where it was found.
+    pub offset: usize,
+    /// Line, 1-based, when the parser gave one (relative to the file).
+    pub line: usize,
+    /// Column, 1-based.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "apiVersion", default)]
+    api_version: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(borrow, default)]
+    items: Option<&'a RawValue>,
+}
+
+/// Splits `text` (which starts at byte `base` of the file, on line `base_line`) into items.
+pub fn split<'a>(
+    text: &'a str,
+    base: usize,
+    file: &'a str,
+    items: &mut Vec<RawItem<'a>>,
+    problems: &mut Vec<SyntaxProblem>,
+) {
+    let stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    let mut consumed = 0usize;
+    for value in stream {
+        match value {
+            Ok(raw) => {
+                let off = offset_in(text, raw.get());
+                consumed = off + raw.get().len();
+                top_value(raw.get(), base + off, file, items, problems);
+            }
+            Err(e) => {
+                // Recover what can be recovered from the broken value onwards.
+                let rest_start = consumed + skip_ws(&text[consumed..]);
+                let at = problem_at(file, base, &e);
+                recover(
+                    &text[rest_start..],
+                    base + rest_start,
+                    file,
+                    items,
+                    problems,
+                    at,
+                );
+                break;
+            }
+        }
+    }
+}
+
+fn skip_ws(s: &str) -> usize {
+    s.len() - s.trim_start().len()
+}
+
+fn offset_in(outer: &str, inner: &str) -> usize {
+    inner.as_ptr() as usize - outer.as_ptr() as usize
+}
+
+fn top_value<'a>(
+    raw: &'a str,
+    offset: usize,
+    file: &'a str,
+    items: &mut Vec<RawItem<'a>>,
+    problems: &mut Vec<SyntaxProblem>,
+) {
+    if raw.starts_with('[') {
+        match serde_json::from_str::<Vec<&RawValue>>(raw) {
+            Ok(v) => {
+                for item in v {
+                    items.push(RawItem {
+                        text: item.get(),
+                        offset: offset + offset_in(raw, item.get()),
+                        list_kind: None,
+                        list_api_version: None,
+                    });
+                }
+            }
+            Err(e) => problems.push(problem_at(file, offset, &e)),
+        }
+        return;
+    }
+    if !raw.starts_with('{') {
+        let (line, column) = line_col(file, offset);
+        problems.push(SyntaxProblem {
+            offset,
+            line,
+            column,
+            message: "expected a JSON object or array".into(),
+        });
+        return;
+    }
+    let head: Head = match serde_json::from_str(raw) {
+        Ok(h) => h,
+        Err(_) => {
+            // `kind`/`apiVersion` of unexpected types: treat as a plain object.
+            Head {
+                api_version: None,
+                kind: None,
+                items: None,
+            }
+        }
+    };
+    let is_list = head.items.is_some_and(|i| i.get().starts_with('['))
+        && head.kind.as_deref().is_none_or(|k| k.ends_with("List"));
+    let null_items = head.items.is_some_and(|i| i.get() == "null")
+        && head.kind.as_deref().is_some_and(|k| k.ends_with("List"));
+    if null_items {
+        return;
+    }
+    if !is_list {
+        items.push(RawItem {
+            text: raw,
+            offset,
+            list_kind: None,
+            list_api_version: None,
+        });
+        return;
+    }
+    let Some(arr) = head.items else { return };
+    let arr_off = offset + offset_in(raw, arr.get());
+    match serde_json::from_str::<Vec<&RawValue>>(arr.get()) {
+        Ok(v) => {
+            for item in v {
+                items.push(RawItem {
+                    text: item.get(),
+                    offset: arr_off + offset_in(arr.get(), item.get()),
+                    list_kind: head.kind.clone(),
+                    list_api_version: head.api_version.clone(),
+                });
+            }
+        }
+        Err(e) => problems.push(problem_at(file, arr_off, &e)),
+    }
+}
+
+fn problem_at(file: &str, base: usize, e: &serde_json::Error) -> SyntaxProblem {
+    let (bl, bc) = line_col(file, base);
+    let (line, column) = if e.line() <= 1 {
+        (bl, bc + e.column().saturating_sub(1))
+    } else {
+        (bl + e.line() - 1, e.column())
+    };
+    SyntaxProblem {
+        offset: base,
+        line,
+        column,
+        message: crate::model::object::strip_position(&e.to_string()),
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(file: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(file.len());
+    let before = &file.as_bytes()[..offset];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let col_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let column = file[col_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+/// After a syntax error: report it, then cut the elements of the top-level array or of the
+/// `items` array out by bracket matching and keep those that parse.
+fn recover<'a>(
+    text: &'a str,
+    base: usize,
+    file: &'a str,
+    items: &mut Vec<RawItem<'a>>,
+    problems: &mut Vec<SyntaxProblem>,
+    at: SyntaxProblem,
+) {
+    let scan = scan_top(text);
+    let Some(arr_start) = scan.items_start else {
+        // Not a list: the whole document is lost; say where it broke.
+        problems.push(at);
+        return;
+    };
+    let mut bad = false;
+    for (s, e, complete) in split_array(text, arr_start) {
+        let piece = &text[s..e];
+        match serde_json::from_str::<&RawValue>(piece) {
+            Ok(_) if complete => items.push(RawItem {
+                text: piece,
+                offset: base + s,
+                list_kind: scan.kind.clone(),
+                list_api_version: scan.api_version.clone(),
+            }),
+            Ok(_) => {}
+            Err(e) => {
+                bad = true;
+                problems.push(problem_at(file, base + s, &e));
+            }
+        }
+    }
+    if !bad {
+        problems.push(at);
+    }
+}
+
+struct TopScan {
+    kind: Option<String>,
+    api_version: Option<String>,
+    items_start: Option<usize>,
+}
+
+/// Scans the first top-level value for `kind`, `apiVersion` and the `items` array start
+/// (or the value itself when it is an array), tolerating damage after them.
+fn scan_top(text: &str) -> TopScan {
+    let b = text.as_bytes();
+    let mut out = TopScan {
+        kind: None,
+        api_version: None,
+        items_start: None,
+    };
+    let mut i = skip_ws(text);
+    if b.get(i) == Some(&b'[') {
+        out.items_start = Some(i);
+        return out;
+    }
+    if b.get(i) != Some(&b'{') {
+        return out;
+    }
+    i += 1;
+    let mut depth = 1usize;
+    let mut last_key: Option<(usize, usize)> = None;
+    let mut expecting_value = false;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let end = string_end(b, i);
+                if depth == 1 {
+                    if expecting_value {
+                        if let Some((ks, ke)) = last_key {
+                            let key = &text[ks + 1..ke - 1];
+                            let val = text.get(i + 1..end.saturating_sub(1)).unwrap_or("");
+                            match key {
+                                "kind" => out.kind = Some(val.to_string()),
+                                "apiVersion" => out.api_version = Some(val.to_string()),
+                                _ => {}
+                            }
+                        }
+                        expecting_value = false;
+                    } else {
+                        last_key = Some((i, end));
+                    }
+                }
+                i = end;
+                continue;
+            }
+            b':' if depth == 1 => expecting_value = true,
+            b',' if depth == 1 => expecting_value = false,
+            b'{' | b'[' => {
+                if depth == 1 && expecting_value && b[i] == b'[' {
+                    if let Some((ks, ke)) = last_key {
+                        if &text[ks + 1..ke - 1] == "items" {
+                            out.items_start = Some(i);
+                        }
+                    }
+                }
+                expecting_value = false;
+                depth += 1;
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Index just past the closing quote of the string starting at `start`.
+fn string_end(b: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// Cuts the elements of the array opening at `start`: `(begin, end, complete)` spans.
+fn split_array(text: &str, start: usize) -> Vec<(usize, usize, bool)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = start + 1;
+    let mut depth = 0usize;
+    let mut elem_start: Option<usize> = None;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'"' {
+            elem_start.get_or_insert(i);
+            i = string_end(b, i);
+            continue;
+        }
+        match c {
+            b'{' | b'[' => {
+                elem_start.get_or_insert(i);
+                depth += 1;
+            }
+            b'}' | b']' => {
+                if depth == 0 {
+                    if let Some(s) = elem_start.take() {
+                        out.push((s, trim_end(text, i), true));
+                    }
+                    return out;
+                }
+                depth -= 1;
+            }
+            b',' if depth == 0 => {
+                if let Some(s) = elem_start.take() {
+                    out.push((s, trim_end(text, i), true));
+                }
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ => {
+                elem_start.get_or_insert(i);
+            }
+        }
+        i += 1;
+    }
+    if let Some(s) = elem_start {
+        out.push((s, text.len(), false));
+    }
+    out
+}
+
+fn trim_end(text: &str, end: usize) -> usize {
+    text[..end].trim_end().len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(t: &str) -> (Vec<RawItem<'_>>, Vec<SyntaxProblem>) {
+        let mut items = Vec::new();
+        let mut problems = Vec::new();
+        split(t, 0, t, &mut items, &mut problems);
+        (items, problems)
+    }
+
+    #[test]
+    fn list_and_stream() {
+        let t = "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[{\"metadata\":{\"name\":\"a\"}},{\"metadata\":{\"name\":\"b\"}}]}\n{\"kind\":\"Pod\",\"metadata\":{\"name\":\"c\"}}";
+        let (items, problems) = run(t);
+        assert!(problems.is_empty());
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].list_kind.as_deref(), Some("PodList"));
+        assert_eq!(
+            &t[items[1].offset..items[1].offset + items[1].text.len()],
+            items[1].text
+        );
+        assert!(items[2].list_kind.is_none());
+    }
+
+    #[test]
+    fn null_items_and_bare_array() {
+        assert!(run("{\"kind\":\"PodList\",\"items\":null}").0.is_empty());
+        assert_eq!(run("[{\"a\":1},{\"b\":2}]").0.len(), 2);
+    }
+
+    #[test]
+    fn broken_item_fails_alone() {
+        let t = "{\"kind\":\"PodList\",\"items\":[\n{\"metadata\":{\"name\":\"a\"}},\n{\"metadata\":{\"name\": }},\n{\"metadata\":{\"name\":\"c\"}}\n]}";
+        let (items, problems) = run(t);
+        assert_eq!(items.len(), 2);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 3);
+        assert_eq!(items[0].list_kind.as_deref(), Some("PodList"));
+    }
+
+    #[test]
+    fn truncated_list_keeps_complete_items() {
+        let t =
+            "{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"a\"}},{\"metadata\":{\"na";
+        let (items, problems) = run(t);
+        assert_eq!(items.len(), 1);
+        assert_eq!(problems.len(), 1);
+    }
+}

@@ -1,0 +1,414 @@
+//! Turns the entries of a source into documents and objects, and accounts for every file in
+//! the ledger.
+//!
+//! The work runs in three steps: every input is read (logs are digested while they stream,
+//! other files are kept in memory); the layout and root of each input are found from the
+//! paths; then all files are parsed in parallel, each into objects, log digests and facts
+//! about the snapshot. One bad file or item never stops the rest: it lands in the ledger with
+//! its line and column.
+
+pub mod json;
+pub mod kinds;
+pub mod layout;
+pub mod ledger;
+pub mod logs;
+mod meta;
+mod parse;
+pub mod yaml;
+
+use crate::source::{self, Body, InputInfo, InputKind, ReadOptions, SourceError};
+pub use layout::{Layout, Role};
+pub use ledger::{LedgerEntry, Problem, Status};
+use logs::LogDigest;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// How a snapshot is read.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Limits and progress for the sources.
+    pub read: ReadOptions,
+}
+
+/// Where an object was read: file (index into the ledger) and byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// Index of the file in [`Ingested::ledger`].
+    pub file: u32,
+    /// First byte of the object's text.
+    pub start: usize,
+    /// One past its last byte.
+    pub end: usize,
+    /// What kind of text it came from.
+    pub format: SourceFormat,
+}
+
+/// The kind of text an object was read from; YAML/JSON of an object wins over describe text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    /// `kubectl get -o json` and collector JSON.
+    Json,
+    /// `kubectl get -o yaml` and collector YAML.
+    Yaml,
+    /// `kubectl describe` text.
+    Describe,
+    /// `kubectl get` tables.
+    Table,
+}
+
+impl SourceFormat {
+    /// Higher wins when the same object is read twice.
+    pub fn rank(self) -> u8 {
+        match self {
+            SourceFormat::Json | SourceFormat::Yaml => 3,
+            SourceFormat::Describe => 2,
+            SourceFormat::Table => 1,
+        }
+    }
+}
+
+/// An object and where it came from.
+#[derive(Debug, Clone)]
+pub struct ParsedObject {
+    /// The object.
+    pub object: crate::model::Object,
+    /// Where it was read.
+    pub origin: Origin,
+    /// Newest `managedFields` time (the object's last write), kept before they are dropped.
+    pub managed_time: Option<jiff::Timestamp>,
+}
+
+/// A log digest and the file it came from.
+#[derive(Debug, Clone)]
+pub struct ParsedLog {
+    /// The digest.
+    pub digest: LogDigest,
+    /// Index of the file in the ledger.
+    pub file: u32,
+}
+
+/// Facts about the snapshot found in its metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    /// When the snapshot was taken, and what says so.
+    CapturedAt(jiff::Timestamp, String),
+    /// The cluster's Kubernetes version.
+    KubernetesVersion(String),
+    /// The collector and its version (`troubleshoot v0.50.0`).
+    Collector(String),
+    /// A file was a `kubectl cluster-info dump` stream.
+    DumpStream,
+}
+
+/// One input as read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputSummary {
+    /// The path as given (`-` for standard input).
+    pub path: String,
+    /// Container format.
+    pub kind: InputKind,
+    /// Detected layout.
+    pub layout: Layout,
+    /// Snapshot root inside the input (`""` for the input itself).
+    pub root: String,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+}
+
+/// Everything read from the inputs, before the model is built.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// The inputs.
+    pub inputs: Vec<InputSummary>,
+    /// One entry per file of every input, sorted by input then path.
+    pub ledger: Vec<LedgerEntry>,
+    /// All objects, in ledger order.
+    pub objects: Vec<ParsedObject>,
+    /// All log digests, in ledger order.
+    pub logs: Vec<ParsedLog>,
+    /// Facts from metadata files and layout conventions.
+    pub facts: Vec<Fact>,
+    /// Newest modification time recorded by an archive (seconds since the epoch).
+    pub newest_mtime: Option<u64>,
+}
+
+impl Ingested {
+    /// The layout of the snapshot: the first input's that is not plain, else plain (or
+    /// `cluster-info-dump` when a plain input held a dump stream).
+    pub fn layout(&self) -> Layout {
+        if let Some(l) = self
+            .inputs
+            .iter()
+            .map(|i| i.layout)
+            .find(|l| *l != Layout::Plain)
+        {
+            return l;
+        }
+        if self.facts.contains(&Fact::DumpStream) {
+            return Layout::ClusterInfoDump;
+        }
+        Layout::Plain
+    }
+}
+
+enum Content {
+    Bytes(Vec<u8>),
+    Logs(Vec<LogDigest>),
+    Link(String),
+    Refused(String),
+    Unreadable(String),
+}
+
+struct Collected {
+    path: String,
+    content: Content,
+}
+
+/// Reads every input and parses every file.
+pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError> {
+    let mut out = Ingested::default();
+    let mut files: Vec<(usize, String, Layout, Role, Content)> = Vec::new();
+    for (input_idx, path) in paths.iter().enumerate() {
+        let mut collected: Vec<Collected> = Vec::new();
+        let info = source::read_input(path, &opts.read, &mut |e: source::Entry<'_>| {
+            collected.push(collect(e));
+        })?;
+        let (detected, rebased) = place(&info, collected);
+        out.newest_mtime = match (out.newest_mtime, info.newest_mtime) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let root_name = if detected.root.is_empty() {
+            info.display.rsplit('/').next().unwrap_or("").to_string()
+        } else {
+            detected.root.rsplit('/').next().unwrap_or("").to_string()
+        };
+        if let Some(at) = meta::timestamp_in_name(&root_name) {
+            out.facts.push(Fact::CapturedAt(
+                at,
+                format!("name of the snapshot folder {root_name:?}"),
+            ));
+        }
+        if let Some(stopped) = &info.stopped {
+            let name = info
+                .display
+                .rsplit('/')
+                .next()
+                .unwrap_or(&info.display)
+                .to_string();
+            files.push((
+                input_idx,
+                name,
+                Layout::Plain,
+                Role::Unknown,
+                Content::Unreadable(stopped.clone()),
+            ));
+        }
+        for (rel, content) in rebased {
+            let role = layout::role(detected.layout, &rel);
+            files.push((input_idx, rel, detected.layout, role, content));
+        }
+        out.inputs.push(InputSummary {
+            path: info.display.clone(),
+            kind: info.kind,
+            layout: detected.layout,
+            root: detected.root,
+            bytes: info.bytes,
+        });
+    }
+    files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    // Links: which paths hold real files, per input.
+    let real: HashMap<(usize, &str), ()> = files
+        .iter()
+        .filter(|f| matches!(f.4, Content::Bytes(_) | Content::Logs(_)))
+        .map(|f| ((f.0, f.1.as_str()), ()))
+        .collect();
+    let link_targets: HashMap<(usize, String), String> = files
+        .iter()
+        .filter_map(|f| match &f.4 {
+            Content::Link(t) => Some(((f.0, f.1.clone()), t.clone())),
+            _ => None,
+        })
+        .collect();
+    let link_status: Vec<Option<Result<String, String>>> = files
+        .iter()
+        .map(|f| match &f.4 {
+            Content::Link(t) => Some(follow_link(f.0, t, &real, &link_targets)),
+            _ => None,
+        })
+        .collect();
+    let multi = paths.len() > 1;
+    let outcomes: Vec<parse::FileOutcome> = files
+        .into_par_iter()
+        .zip(link_status.into_par_iter())
+        .enumerate()
+        .map(|(id, ((input, rel, layout, role, content), link))| {
+            let mut o = match (content, link) {
+                (Content::Link(_), Some(Ok(target))) => {
+                    parse::FileOutcome::skipped(&rel, format!("link to {target} (read there)"))
+                }
+                (Content::Link(_), Some(Err(reason))) => parse::FileOutcome::skipped(&rel, reason),
+                (Content::Link(_), None) => parse::FileOutcome::skipped(&rel, "link".into()),
+                (Content::Refused(reason), _) => parse::FileOutcome::skipped(&rel, reason),
+                (Content::Unreadable(reason), _) => parse::FileOutcome::error(&rel, reason),
+                (Content::Logs(digests), _) => parse::logs_outcome(&rel, &role, digests),
+                (Content::Bytes(bytes), _) => {
+                    parse::parse_file(id as u32, &rel, layout, &role, bytes)
+                }
+            };
+            o.ledger.input = if multi { Some(input) } else { None };
+            o
+        })
+        .collect();
+    for (id, o) in outcomes.into_iter().enumerate() {
+        out.ledger.push(o.ledger);
+        out.objects.extend(o.objects);
+        out.logs.extend(o.logs.into_iter().map(|digest| ParsedLog {
+            digest,
+            file: id as u32,
+        }));
+        out.facts.extend(o.facts);
+    }
+    Ok(out)
+}
+
+fn follow_link(
+    input: usize,
+    target: &str,
+    real: &HashMap<(usize, &str), ()>,
+    links: &HashMap<(usize, String), String>,
+) -> Result<String, String> {
+    let mut t = target.to_string();
+    for _ in 0..8 {
+        if real.contains_key(&(input, t.as_str())) {
+            return Ok(t);
+        }
+        match links.get(&(input, t.clone())) {
+            Some(next) => t = next.clone(),
+            None => {
+                return Err(format!(
+                    "dangling link to {target} (no such file in the snapshot)"
+                ))
+            }
+        }
+    }
+    Err(format!("link loop at {target}"))
+}
+
+fn collect(e: source::Entry<'_>) -> Collected {
+    let path = e.path.to_string();
+    let content = match e.body {
+        Body::File(r) => read_body(&path, e.size, r),
+        Body::Link { target } => Content::Link(target),
+        Body::Refused(reason) => Content::Refused(reason),
+        Body::Unreadable(reason) => Content::Unreadable(reason),
+    };
+    Collected { path, content }
+}
+
+fn read_body(path: &str, size: Option<u64>, r: &mut dyn Read) -> Content {
+    if logs::is_log_name(path) {
+        let digests = logs::digest_reader(r, logs::LogHint::default());
+        return Content::Logs(digests);
+    }
+    let mut buf = Vec::with_capacity(size.unwrap_or(0).min(1 << 30) as usize);
+    match r.read_to_end(&mut buf) {
+        Ok(_) => Content::Bytes(buf),
+        Err(e) => Content::Unreadable(format!(
+            "could not be read to the end ({} read): {e}",
+            source::human_bytes(buf.len() as u64)
+        )),
+    }
+}
+
+/// Detects the layout of one input and rebases its paths onto the snapshot root.
+fn place(
+    info: &InputInfo,
+    collected: Vec<Collected>,
+) -> (layout::Detected, Vec<(String, Content)>) {
+    if let Some(name) = &info.file_name {
+        // A single file: its name is its path.
+        let content = collected.into_iter().next().map(|c| c.content);
+        return (
+            layout::Detected {
+                layout: Layout::Plain,
+                root: String::new(),
+            },
+            content.into_iter().map(|c| (name.clone(), c)).collect(),
+        );
+    }
+    let paths: Vec<&str> = collected.iter().map(|c| c.path.as_str()).collect();
+    let bytes_of: HashMap<&str, &[u8]> = collected
+        .iter()
+        .filter_map(|c| match &c.content {
+            Content::Bytes(b) => Some((c.path.as_str(), b.as_slice())),
+            _ => None,
+        })
+        .collect();
+    let mut detected = layout::detect(&paths, |p| bytes_of.get(p).copied());
+    if detected.layout == Layout::Plain && info.kind != InputKind::Directory {
+        // An archive of a plain folder: strip its single top folder.
+        if let Some(top) = single_top(&paths) {
+            detected.root = top.to_string();
+        }
+    }
+    let root = detected.root.clone();
+    let rebased = collected
+        .into_iter()
+        .map(|c| {
+            let content = match c.content {
+                Content::Link(t) => Content::Link(rebase(&root, &t)),
+                other => other,
+            };
+            (rebase(&root, &c.path), content)
+        })
+        .collect();
+    (detected, rebased)
+}
+
+fn single_top<'a>(paths: &[&'a str]) -> Option<&'a str> {
+    let mut top: Option<&str> = None;
+    for p in paths {
+        let (first, rest) = p.split_once('/')?;
+        if rest.is_empty() {
+            return None;
+        }
+        match top {
+            None => top = Some(first),
+            Some(t) if t == first => {}
+            Some(_) => return None,
+        }
+    }
+    top
+}
+
+/// A path relative to `root`; paths outside it get `../` segments.
+pub fn rebase(root: &str, path: &str) -> String {
+    if root.is_empty() {
+        return path.to_string();
+    }
+    if let Some(rest) = path.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+        return rest.to_string();
+    }
+    let rc: Vec<&str> = root.split('/').collect();
+    let pc: Vec<&str> = path.split('/').collect();
+    let common = rc.iter().zip(&pc).take_while(|(a, b)| a == b).count();
+    let mut out: Vec<&str> = vec![".."; rc.len() - common];
+    out.extend(&pc[common..]);
+    out.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebasing() {
+        assert_eq!(rebase("a/b", "a/b/c.json"), "c.json");
+        assert_eq!(rebase("a/b", "a/timestamp"), "../timestamp");
+        assert_eq!(rebase("", "x"), "x");
+    }
+}

@@ -1,0 +1,672 @@
+//! One file to objects: content sniffing, JSON and YAML dispatch, log blocks of
+//! `cluster-info dump` streams, and the ledger entry that accounts for it.
+
+use super::json::{self, RawItem};
+use super::kinds::item_kind_of_list;
+use super::layout::{Layout, Role};
+use super::ledger::{LedgerEntry, Problem, Status};
+use super::logs::{self, LogDigest, LogHint};
+use super::yaml::{self, Doc};
+use super::{meta, Fact, Origin, ParsedObject, SourceFormat};
+use crate::model::object::{parse_json_item, parse_value_item, ItemError, Parsed};
+use rayon::prelude::*;
+use serde::Deserialize;
+
+/// What one file yielded.
+pub struct FileOutcome {
+    pub ledger: LedgerEntry,
+    pub objects: Vec<ParsedObject>,
+    pub logs: Vec<LogDigest>,
+    pub facts: Vec<Fact>,
+}
+
+impl FileOutcome {
+    fn new(ledger: LedgerEntry) -> Self {
+        Self {
+            ledger,
+            objects: Vec::new(),
+            logs: Vec::new(),
+            facts: Vec::new(),
+        }
+    }
+
+    pub fn skipped(path: &str, reason: String) -> Self {
+        let mut l = LedgerEntry::new(path, Status::Skipped);
+        l.detail = Some(reason);
+        Self::new(l)
+    }
+
+    pub fn error(path: &str, reason: String) -> Self {
+        let mut l = LedgerEntry::new(path, Status::Error);
+        l.detail = Some(reason);
+        Self::new(l)
+    }
+}
+
+/// A log file digested while it streamed.
+pub fn logs_outcome(path: &str, role: &Role, mut digests: Vec<LogDigest>) -> FileOutcome {
+    if let Role::Skip(reason) = role {
+        return FileOutcome::skipped(path, reason.to_string());
+    }
+    let hint = match role {
+        Role::Log(h) => h.clone(),
+        _ => LogHint::default(),
+    };
+    for d in &mut digests {
+        merge_hint(&mut d.hint, &hint);
+    }
+    let mut l = LedgerEntry::new(path, Status::Parsed);
+    l.objects = Some(0);
+    l.format = Some("log");
+    if let Some(err) = digests.iter().find_map(|d| d.error.clone()) {
+        l.problems.push(Problem {
+            line: digests.last().map(|d| (d.first_line + d.lines) as usize),
+            column: None,
+            message: format!("log cut short: {err}"),
+        });
+        l.settle(true);
+    }
+    FileOutcome {
+        ledger: l,
+        objects: Vec::new(),
+        logs: digests,
+        facts: Vec::new(),
+    }
+}
+
+/// Fills what the markers did not say from what the path says.
+fn merge_hint(h: &mut LogHint, from_path: &LogHint) {
+    if h.namespace.is_none() {
+        h.namespace = from_path.namespace.clone();
+    }
+    if h.pod.is_none() {
+        h.pod = from_path.pod.clone();
+    }
+    if h.container.is_none() {
+        h.container = from_path.container.clone();
+    }
+    h.previous |= from_path.previous;
+    h.rotated |= from_path.rotated;
+}
+
+/// Decodes file bytes as text: UTF-8 (BOM dropped), UTF-16 with a BOM, else lossy UTF-8.
+/// Returns `None` for binary data.
+fn decode(bytes: Vec<u8>) -> Result<(String, Option<&'static str>), &'static str> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let le = bytes[0] == 0xFF;
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        return Ok((
+            String::from_utf16_lossy(&units),
+            Some("decoded from UTF-16"),
+        ));
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    if memchr::memchr(0, head).is_some() {
+        return Err("binary file");
+    }
+    let start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if start > 0 {
+                s.drain(..start);
+            }
+            Ok((s, None))
+        }
+        Err(e) => {
+            let bytes = e.into_bytes();
+            Ok((
+                String::from_utf8_lossy(&bytes[start..]).into_owned(),
+                Some("invalid UTF-8 replaced"),
+            ))
+        }
+    }
+}
+
+/// Parses one file read into memory.
+pub fn parse_file(
+    file_id: u32,
+    path: &str,
+    layout: Layout,
+    role: &Role,
+    bytes: Vec<u8>,
+) -> FileOutcome {
+    if let Role::Skip(reason) = role {
+        return FileOutcome::skipped(path, reason.to_string());
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return FileOutcome::skipped(path, "empty file".into());
+    }
+    let (text, note) = match decode(bytes) {
+        Ok(t) => t,
+        Err(reason) => return FileOutcome::skipped(path, reason.into()),
+    };
+    let mut out = match role {
+        Role::Meta(kind) => {
+            let mut l = LedgerEntry::new(path, Status::Parsed);
+            l.objects = Some(0);
+            l.format = Some("metadata");
+            match meta::read(*kind, &text) {
+                Ok((facts, detail)) => {
+                    l.detail = Some(detail);
+                    let mut o = FileOutcome::new(l);
+                    o.facts = facts;
+                    o
+                }
+                Err(e) => FileOutcome::error(path, format!("metadata file cannot be read: {e}")),
+            }
+        }
+        Role::Log(hint) => {
+            let mut digests = logs::digest_reader(&mut text.as_bytes(), LogHint::default());
+            for d in &mut digests {
+                merge_hint(&mut d.hint, hint);
+            }
+            logs_outcome(path, &Role::Log(hint.clone()), digests)
+        }
+        Role::Objects { kind_hint } => parse_data(file_id, path, layout, *kind_hint, &text, true),
+        Role::Unknown => parse_data(file_id, path, layout, None, &text, false),
+        Role::Skip(_) => unreachable_skip(path),
+    };
+    if let Some(n) = note {
+        let d = out.ledger.detail.take();
+        out.ledger.detail = Some(match d {
+            Some(d) => format!("{d}; {n}"),
+            None => n.to_string(),
+        });
+    }
+    out
+}
+
+fn unreachable_skip(path: &str) -> FileOutcome {
+    FileOutcome::skipped(path, "skipped".into())
+}
+
+/// A stretch of the file: JSON/YAML text or a `==== START logs ... ====` block.
+enum Segment<'a> {
+    Data(&'a str, usize),
+    Log(&'a str, usize, LogHint),
+}
+
+/// Cuts `kubectl cluster-info dump` log blocks out of a stream.
+fn segments(text: &str) -> (Vec<Segment<'_>>, bool) {
+    if memchr::memmem::find(text.as_bytes(), b"==== START logs for container ").is_none() {
+        return (vec![Segment::Data(text, 0)], false);
+    }
+    let mut out = Vec::new();
+    let mut data_start = 0usize;
+    let mut pos = 0usize;
+    let mut block: Option<(usize, LogHint)> = None;
+    let b = text.as_bytes();
+    while pos < b.len() {
+        let end = memchr::memchr(b'\n', &b[pos..]).map_or(b.len(), |i| pos + i + 1);
+        let line = &text[pos..end];
+        if let Some((c, ns, pod)) = logs::parse_start_marker(line) {
+            if block.is_none() && data_start < pos {
+                out.push(Segment::Data(&text[data_start..pos], data_start));
+            }
+            block = Some((
+                end,
+                LogHint {
+                    namespace: Some(ns),
+                    pod: Some(pod),
+                    container: Some(c),
+                    ..Default::default()
+                },
+            ));
+        } else if line.starts_with("==== END logs for container ") {
+            if let Some((s, hint)) = block.take() {
+                out.push(Segment::Log(&text[s..pos], s, hint));
+            }
+            data_start = end;
+        }
+        pos = end;
+    }
+    if let Some((s, hint)) = block.take() {
+        out.push(Segment::Log(&text[s..], s, hint));
+    } else if data_start < text.len() {
+        out.push(Segment::Data(&text[data_start..], data_start));
+    }
+    (out, true)
+}
+
+fn looks_like_yaml(text: &str) -> bool {
+    text.lines().take(200).any(|l| {
+        l.starts_with("apiVersion:")
+            || l.starts_with("kind:")
+            || l.starts_with("items:")
+            || l == "---"
+            || l.starts_with("- apiVersion:")
+    })
+}
+
+#[derive(Deserialize)]
+struct ItemHead {
+    #[serde(rename = "apiVersion", default)]
+    api_version: Option<serde_json::Value>,
+    #[serde(default)]
+    kind: Option<serde_json::Value>,
+    #[serde(default)]
+    metadata: Option<serde::de::IgnoredAny>,
+}
+
+/// Result of turning one item into an object.
+enum ItemResult {
+    Object(Parsed, usize, usize, SourceFormat),
+    /// Not a Kubernetes object (no kind and none can be inferred).
+    NotK8s,
+    Problem(usize, ItemError),
+}
+
+fn parse_data(
+    file_id: u32,
+    path: &str,
+    layout: Layout,
+    kind_hint: Option<&'static str>,
+    text: &str,
+    expected: bool,
+) -> FileOutcome {
+    let (segs, is_dump) = segments(text);
+    let mut ledger = LedgerEntry::new(path, Status::Parsed);
+    let mut results: Vec<ItemResult> = Vec::new();
+    let mut log_digests = Vec::new();
+    let mut formats: Vec<&'static str> = Vec::new();
+    let mut syntax: Vec<Problem> = Vec::new();
+    let null_strings = layout == Layout::SupportBundleKit;
+    for seg in segs {
+        match seg {
+            Segment::Log(t, off, hint) => {
+                let first = line_of(text, off);
+                let mut d =
+                    logs::digest_slice(t.strip_suffix('\n').unwrap_or(t).as_bytes(), first, hint);
+                if t.is_empty() {
+                    d.lines = 0;
+                    d.tail.clear();
+                }
+                log_digests.push(d);
+            }
+            Segment::Data(t, off) => {
+                let trimmed = t.trim_start();
+                if trimmed.is_empty() {
+                    continue;
+                }
+                if trimmed.starts_with('{') || trimmed.starts_with('[') {
+                    formats.push("json");
+                    let mut items: Vec<RawItem> = Vec::new();
+                    let mut problems = Vec::new();
+                    json::split(t, off, text, &mut items, &mut problems);
+                    syntax.extend(problems.into_iter().map(|p| Problem {
+                        line: Some(p.line),
+                        column: Some(p.column),
+                        message: p.message,
+                    }));
+                    results.par_extend(items.par_iter().map(|it| json_item(it, kind_hint)));
+                } else if expected || looks_like_yaml(t) {
+                    formats.push("yaml");
+                    yaml_segment(
+                        text,
+                        t,
+                        off,
+                        kind_hint,
+                        null_strings,
+                        &mut results,
+                        &mut syntax,
+                    );
+                } else {
+                    let mut o = FileOutcome::skipped(
+                        path,
+                        "text that is neither JSON nor YAML Kubernetes data".into(),
+                    );
+                    o.ledger.format = Some("text");
+                    return o;
+                }
+            }
+        }
+    }
+    let mut objects = Vec::new();
+    let mut not_k8s = 0usize;
+    for r in results {
+        match r {
+            ItemResult::Object(p, start, end, format) => {
+                if let Some(e) = &p.kept_untyped {
+                    let (line, column) = pos_in(text, start, e);
+                    ledger.problems.push(Problem {
+                        line: Some(line),
+                        column: Some(column),
+                        message: format!(
+                            "{} {} kept without its typed fields: {e}",
+                            p.object.kind(),
+                            display_name(&p.object)
+                        ),
+                    });
+                }
+                objects.push(ParsedObject {
+                    managed_time: p.managed_time,
+                    object: p.object,
+                    origin: Origin {
+                        file: file_id,
+                        start,
+                        end,
+                        format,
+                    },
+                });
+            }
+            ItemResult::NotK8s => not_k8s += 1,
+            ItemResult::Problem(start, e) => {
+                let (line, column) = pos_in(text, start, &e);
+                ledger.problems.push(Problem {
+                    line: Some(line),
+                    column: Some(column),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    ledger.problems.splice(0..0, syntax);
+    ledger.format = formats.first().copied();
+    if is_dump {
+        ledger.format = Some("cluster-info-dump");
+    }
+    if objects.is_empty() && ledger.problems.is_empty() && log_digests.is_empty() && not_k8s > 0 {
+        let mut o = FileOutcome::skipped(
+            path,
+            format!(
+                "{} data without Kubernetes objects (no kind)",
+                ledger.format.unwrap_or("structured").to_uppercase()
+            ),
+        );
+        o.ledger.format = ledger.format;
+        return o;
+    }
+    if not_k8s > 0 {
+        ledger.detail = Some(format!("{not_k8s} items without a kind were ignored"));
+    }
+    ledger.objects = Some(objects.len());
+    let read_something = !objects.is_empty() || !log_digests.is_empty();
+    ledger.settle(read_something);
+    if ledger.status == Status::Error {
+        ledger.objects = None;
+    }
+    FileOutcome {
+        ledger,
+        objects,
+        logs: log_digests,
+        facts: if is_dump {
+            vec![Fact::DumpStream]
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn display_name(o: &crate::model::Object) -> String {
+    let m = o.metadata();
+    match (&m.namespace, &m.name) {
+        (Some(ns), Some(n)) => format!("{ns}/{n}"),
+        (None, Some(n)) => n.clone(),
+        _ => "(unnamed)".into(),
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> u64 {
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..offset.min(text.len())]).count() as u64 + 1
+}
+
+/// File line and column of an item error: the item's start plus the error's position in it.
+fn pos_in(text: &str, start: usize, e: &ItemError) -> (usize, usize) {
+    let (bl, bc) = json::line_col(text, start);
+    match (e.line, e.column) {
+        (Some(1), Some(c)) => (bl, bc + c - 1),
+        (Some(l), Some(c)) => (bl + l - 1, c),
+        _ => (bl, bc),
+    }
+}
+
+fn str_of(v: &Option<serde_json::Value>) -> Option<&str> {
+    v.as_ref().and_then(|v| v.as_str())
+}
+
+/// Resolves an item's kind and apiVersion: its own, else the list's, else the path's.
+fn resolve_kind<'a>(
+    own_kind: Option<&'a str>,
+    own_api: Option<&'a str>,
+    list_kind: Option<&'a str>,
+    list_api: Option<&'a str>,
+    hint: Option<&'static str>,
+) -> Option<(&'a str, Option<&'a str>)> {
+    if let Some(k) = own_kind.filter(|k| !k.is_empty()) {
+        return Some((k, own_api));
+    }
+    let from_list = list_kind.and_then(item_kind_of_list);
+    let kind = from_list.or(hint)?;
+    // A typed list's apiVersion is its items' (PodList v1, DeploymentList apps/v1).
+    let api = own_api.or(if from_list.is_some() { list_api } else { None });
+    Some((kind, api))
+}
+
+fn json_item(it: &RawItem<'_>, hint: Option<&'static str>) -> ItemResult {
+    let head: ItemHead = match serde_json::from_str(it.text) {
+        Ok(h) => h,
+        Err(e) => {
+            return ItemResult::Problem(
+                it.offset,
+                ItemError {
+                    message: crate::model::object::strip_position(&e.to_string()),
+                    path: None,
+                    line: Some(e.line()),
+                    column: Some(e.column()),
+                },
+            )
+        }
+    };
+    if !it.text.starts_with('{') {
+        return ItemResult::NotK8s;
+    }
+    let own_kind = str_of(&head.kind);
+    if own_kind.is_none() && head.metadata.is_none() {
+        return ItemResult::NotK8s;
+    }
+    let Some((kind, api)) = resolve_kind(
+        own_kind,
+        str_of(&head.api_version),
+        it.list_kind.as_deref(),
+        it.list_api_version.as_deref(),
+        hint,
+    ) else {
+        return ItemResult::NotK8s;
+    };
+    match parse_json_item(it.text, kind, api) {
+        Ok(p) => ItemResult::Object(p, it.offset, it.offset + it.text.len(), SourceFormat::Json),
+        Err(e) => ItemResult::Problem(it.offset, e),
+    }
+}
+
+fn value_item(
+    v: serde_json::Value,
+    start: usize,
+    end: usize,
+    list_kind: Option<&str>,
+    list_api: Option<&str>,
+    hint: Option<&'static str>,
+    null_strings: bool,
+) -> ItemResult {
+    if !v.is_object() {
+        return ItemResult::NotK8s;
+    }
+    let own_kind = v.get("kind").and_then(|k| k.as_str()).map(str::to_string);
+    let own_api = v
+        .get("apiVersion")
+        .and_then(|k| k.as_str())
+        .map(str::to_string);
+    if own_kind.is_none() && v.get("metadata").is_none() {
+        return ItemResult::NotK8s;
+    }
+    let Some((kind, api)) = resolve_kind(
+        own_kind.as_deref(),
+        own_api.as_deref(),
+        list_kind,
+        list_api,
+        hint,
+    ) else {
+        return ItemResult::NotK8s;
+    };
+    let (kind, api) = (kind.to_string(), api.map(str::to_string));
+    match parse_value_item(v, &kind, api.as_deref(), null_strings) {
+        Ok(p) => ItemResult::Object(p, start, end, SourceFormat::Yaml),
+        Err(e) => ItemResult::Problem(start, e),
+    }
+}
+
+fn yaml_error(e: &yaml_serde::Error) -> ItemError {
+    let loc = e.location();
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    ItemError {
+        message: msg,
+        path: None,
+        line: loc.as_ref().map(|l| l.line()),
+        column: loc.as_ref().map(|l| l.column()),
+    }
+}
+
+fn yaml_segment(
+    file: &str,
+    text: &str,
+    base: usize,
+    hint: Option<&'static str>,
+    null_strings: bool,
+    results: &mut Vec<ItemResult>,
+    syntax: &mut Vec<Problem>,
+) {
+    for doc in yaml::split_docs(text, base) {
+        match doc {
+            Doc::Whole(piece) => {
+                let end = piece.offset + piece.text.len();
+                match yaml::parse_value(piece.text) {
+                    Ok(serde_json::Value::Null) => {}
+                    Ok(v) => whole_value(v, piece.offset, end, hint, null_strings, results),
+                    Err(e) => {
+                        let err = yaml_error(&e);
+                        let (line, column) = pos_in(file, piece.offset, &err);
+                        syntax.push(Problem {
+                            line: Some(line),
+                            column: Some(column),
+                            message: err.message,
+                        });
+                    }
+                }
+            }
+            Doc::List {
+                header,
+                offset,
+                items,
+            } => {
+                let head = yaml::parse_value(&header).unwrap_or(serde_json::Value::Null);
+                let lk = head
+                    .get("kind")
+                    .and_then(|k| k.as_str())
+                    .map(str::to_string);
+                let la = head
+                    .get("apiVersion")
+                    .and_then(|k| k.as_str())
+                    .map(str::to_string);
+                let _ = offset;
+                let parsed: Vec<Vec<ItemResult>> = items
+                    .par_iter()
+                    .map(|piece| {
+                        let end = piece.offset + piece.text.len();
+                        match yaml::parse_item(piece.text) {
+                            Ok(values) => values
+                                .into_iter()
+                                .map(|v| {
+                                    value_item(
+                                        v,
+                                        piece.offset,
+                                        end,
+                                        lk.as_deref(),
+                                        la.as_deref(),
+                                        hint,
+                                        null_strings,
+                                    )
+                                })
+                                .collect(),
+                            Err(e) => vec![ItemResult::Problem(piece.offset, yaml_error(&e))],
+                        }
+                    })
+                    .collect();
+                results.extend(parsed.into_iter().flatten());
+            }
+        }
+    }
+}
+
+/// A whole YAML document: an object, a list with `items`, or a sequence.
+fn whole_value(
+    v: serde_json::Value,
+    start: usize,
+    end: usize,
+    hint: Option<&'static str>,
+    null_strings: bool,
+    results: &mut Vec<ItemResult>,
+) {
+    match v {
+        serde_json::Value::Array(items) => {
+            for item in items {
+                results.push(value_item(item, start, end, None, None, hint, null_strings));
+            }
+        }
+        serde_json::Value::Object(mut m) => {
+            let kind = m.get("kind").and_then(|k| k.as_str()).map(str::to_string);
+            let is_list = kind.as_deref().is_none_or(|k| k.ends_with("List"))
+                && matches!(
+                    m.get("items"),
+                    Some(serde_json::Value::Array(_) | serde_json::Value::Null)
+                );
+            if is_list {
+                let api = m
+                    .get("apiVersion")
+                    .and_then(|k| k.as_str())
+                    .map(str::to_string);
+                if let Some(serde_json::Value::Array(items)) = m.remove("items") {
+                    for item in items {
+                        results.push(value_item(
+                            item,
+                            start,
+                            end,
+                            kind.as_deref(),
+                            api.as_deref(),
+                            hint,
+                            null_strings,
+                        ));
+                    }
+                }
+            } else {
+                results.push(value_item(
+                    serde_json::Value::Object(m),
+                    start,
+                    end,
+                    None,
+                    None,
+                    hint,
+                    null_strings,
+                ));
+            }
+        }
+        _ => results.push(ItemResult::NotK8s),
+    }
+}

@@ -1,0 +1,114 @@
+//! The `ktriage` binary: parse arguments, call the library, map the result to an exit code.
+
+use clap::Parser;
+use ktriage::cli::{Cli, Command, Format};
+use ktriage::{ingest, report, source};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Analyze(args) => analyze(args),
+    }
+}
+
+fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
+    for p in &args.paths {
+        if p.as_os_str() != "-" && !p.exists() {
+            eprintln!("error: path does not exist: {}", p.display());
+            return ExitCode::from(2);
+        }
+    }
+    let progress = Arc::new(AtomicU64::new(0));
+    let opts = ingest::Options {
+        read: source::ReadOptions {
+            max_bytes: args.max_bytes,
+            progress: Some(progress.clone()),
+        },
+    };
+    let bar = (!args.quiet && std::io::stderr().is_terminal())
+        .then(|| spawn_progress(&args.paths, progress));
+    let result = ktriage::load(&args.paths, &opts);
+    if let Some((done, handle)) = bar {
+        done.store(true, Ordering::Relaxed);
+        let _ = handle.join();
+    }
+    let snapshot = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = match args.format {
+        Format::Human => report::human::render(&snapshot),
+        Format::Json => report::json::render(&snapshot),
+    };
+    let written = match &args.output {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write the report: {e}")),
+    };
+    if let Err(e) = written {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    if !snapshot.read_anything() {
+        eprintln!("error: nothing in the snapshot could be read as Kubernetes data or logs (see the file list)");
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
+/// A progress bar on standard error, shown only for inputs over 64 MiB.
+fn spawn_progress(
+    paths: &[std::path::PathBuf],
+    counter: Arc<AtomicU64>,
+) -> (Arc<AtomicBool>, std::thread::JoinHandle<()>) {
+    let total: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    let done = Arc::new(AtomicBool::new(false));
+    let flag = done.clone();
+    let handle = std::thread::spawn(move || {
+        use indicatif::{ProgressBar, ProgressStyle};
+        let mut bar: Option<ProgressBar> = None;
+        while !flag.load(Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let n = counter.load(Ordering::Relaxed);
+            if bar.is_none() && n > 64 << 20 {
+                let b = if total > 0 {
+                    ProgressBar::new(total).with_style(
+                        ProgressStyle::with_template(
+                            "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    )
+                } else {
+                    ProgressBar::new_spinner().with_style(
+                        ProgressStyle::with_template("{spinner} reading {bytes} ({bytes_per_sec})")
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    )
+                };
+                bar = Some(b);
+            }
+            if let Some(b) = &bar {
+                b.set_position(n);
+            }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+    });
+    (done, handle)
+}

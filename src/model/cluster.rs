@@ -1,0 +1,554 @@
+//! The cluster model: objects merged and indexed, events and logs attached.
+
+use super::events::{record, EventRecord};
+use super::{Object, ObjectRef, Typed};
+use crate::ingest::logs::{Instance, LogDigest};
+use crate::ingest::{Fact, Ingested, Origin, ParsedLog};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// An object in the model and every place it was read.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The object (from the best source when read more than once).
+    pub object: Object,
+    /// Where the kept copy was read.
+    pub origin: Origin,
+    /// Where other copies were read.
+    pub also: Vec<Origin>,
+}
+
+impl Entry {
+    /// The object's reference.
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef::of(&self.object)
+    }
+}
+
+/// A container's log, attributed to its pod when the snapshot allows.
+#[derive(Debug, Clone)]
+pub struct ContainerLog {
+    /// Namespace, when known.
+    pub namespace: Option<String>,
+    /// Pod, when known.
+    pub pod: Option<String>,
+    /// Container, when known.
+    pub container: Option<String>,
+    /// Current or previous instance.
+    pub instance: Instance,
+    /// An older rotated file.
+    pub rotated: bool,
+    /// Whether a pod of the snapshot was found for it.
+    pub attributed: bool,
+    /// Ledger index of the file.
+    pub file: u32,
+    /// The digest.
+    pub digest: LogDigest,
+}
+
+/// Node readiness counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NodeCounts {
+    /// `Ready=True`.
+    pub ready: usize,
+    /// `Ready=False`.
+    pub not_ready: usize,
+    /// `Ready=Unknown` or no Ready condition.
+    pub unknown: usize,
+}
+
+/// What the snapshot holds, in numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Inventory {
+    /// Distinct objects per kind.
+    pub objects_by_kind: BTreeMap<String, usize>,
+    /// Pods per phase (`Unknown` when the pod has no status).
+    pub pods_by_phase: BTreeMap<String, usize>,
+    /// Pods per namespace.
+    pub pods_by_namespace: BTreeMap<String, usize>,
+    /// Node readiness.
+    pub nodes: NodeCounts,
+    /// Sum of container restart counts over all pods.
+    pub restarts: i64,
+    /// Container logs read (attributed or not).
+    pub logs: usize,
+    /// Logs that could not be tied to a pod of the snapshot.
+    pub unattributed_logs: usize,
+}
+
+type Key = (String, String, String);
+
+/// The resolved cluster.
+#[derive(Debug, Default)]
+pub struct Cluster {
+    entries: Vec<Entry>,
+    by_key: HashMap<Key, usize>,
+    by_uid: HashMap<String, usize>,
+    by_kind: BTreeMap<String, Vec<usize>>,
+    pods_by_name: HashMap<String, Vec<usize>>,
+    events: Vec<EventRecord>,
+    events_by_target: HashMap<Key, Vec<usize>>,
+    logs: Vec<ContainerLog>,
+    logs_by_pod: HashMap<(String, String), Vec<usize>>,
+    /// When the snapshot was taken.
+    pub captured_at: Option<Timestamp>,
+    /// What `captured_at` was read from.
+    pub captured_at_source: Option<String>,
+    /// Kubernetes version, when the snapshot says.
+    pub kubernetes_version: Option<String>,
+    /// The collector that wrote the snapshot, when it says.
+    pub collector: Option<String>,
+}
+
+fn key_of(o: &Object) -> Key {
+    let m = o.metadata();
+    (
+        o.kind().to_string(),
+        m.namespace.clone().unwrap_or_default(),
+        m.name.clone().unwrap_or_default(),
+    )
+}
+
+impl Cluster {
+    /// Builds the model from everything ingested. Objects seen twice are merged (the copy
+    /// from the better source is kept: YAML/JSON beats describe text beats tables).
+    pub fn build(ingested: &mut Ingested) -> Cluster {
+        let mut c = Cluster::default();
+        let mut newest: Option<Timestamp> = None;
+        for p in std::mem::take(&mut ingested.objects) {
+            newest = max_opt(newest, p.managed_time);
+            newest = max_opt(newest, newest_time(&p.object));
+            let key = key_of(&p.object);
+            if let Some(&i) = c.by_key.get(&key) {
+                let e = &mut c.entries[i];
+                if p.origin.format.rank() > e.origin.format.rank() {
+                    let old = std::mem::replace(&mut e.object, p.object);
+                    let old_origin = std::mem::replace(&mut e.origin, p.origin);
+                    drop(old);
+                    e.also.push(old_origin);
+                } else {
+                    e.also.push(p.origin);
+                }
+                continue;
+            }
+            let i = c.entries.len();
+            c.by_key.insert(key, i);
+            c.entries.push(Entry {
+                object: p.object,
+                origin: p.origin,
+                also: Vec::new(),
+            });
+        }
+        for (i, e) in c.entries.iter().enumerate() {
+            let kind = e.object.kind().to_string();
+            if kind == "Pod" {
+                if let Some(n) = &e.object.metadata().name {
+                    c.pods_by_name.entry(n.clone()).or_default().push(i);
+                }
+            }
+            c.by_kind.entry(kind).or_default().push(i);
+            if let Some(uid) = e.object.metadata().uid.as_ref().filter(|u| !u.is_empty()) {
+                c.by_uid.insert(uid.clone(), i);
+            }
+            if let Some(r) = record(i, &e.object) {
+                let k = (
+                    r.target.kind.clone(),
+                    r.target.namespace.clone().unwrap_or_default(),
+                    r.target.name.clone(),
+                );
+                c.events_by_target
+                    .entry(k)
+                    .or_default()
+                    .push(c.events.len());
+                c.events.push(r);
+            }
+        }
+        for l in std::mem::take(&mut ingested.logs) {
+            c.attach_log(l);
+        }
+        // Snapshot time: metadata first, then the folder name, then the data, then the archive.
+        let mut from_meta = None;
+        let mut from_name = None;
+        for f in &ingested.facts {
+            match f {
+                Fact::CapturedAt(t, src) if src.starts_with("name of") => {
+                    from_name.get_or_insert((*t, src.clone()));
+                }
+                Fact::CapturedAt(t, src) => {
+                    from_meta.get_or_insert((*t, src.clone()));
+                }
+                Fact::KubernetesVersion(v) => {
+                    c.kubernetes_version.get_or_insert(v.clone());
+                }
+                Fact::Collector(v) => {
+                    c.collector.get_or_insert(v.clone());
+                }
+                Fact::DumpStream => {}
+            }
+        }
+        let from_data = newest.map(|t| (t, "newest timestamp in the data".to_string()));
+        let from_archive = ingested
+            .newest_mtime
+            .and_then(|s| Timestamp::from_second(s as i64).ok())
+            .map(|t| (t, "newest file time in the archive".to_string()));
+        if let Some((t, src)) = from_meta.or(from_name).or(from_data).or(from_archive) {
+            c.captured_at = Some(t);
+            c.captured_at_source = Some(src);
+        }
+        if c.kubernetes_version.is_none() {
+            c.kubernetes_version = c
+                .all::<k8s_openapi::api::core::v1::Node>()
+                .filter_map(|(_, n)| {
+                    n.status
+                        .as_ref()?
+                        .node_info
+                        .as_ref()
+                        .map(|i| i.kubelet_version.clone())
+                })
+                .max();
+        }
+        c
+    }
+
+    fn attach_log(&mut self, l: ParsedLog) {
+        let h = &l.digest.hint;
+        let instance = if h.previous {
+            Instance::Previous
+        } else {
+            Instance::Current
+        };
+        let mut log = ContainerLog {
+            namespace: h.namespace.clone(),
+            pod: h.pod.clone(),
+            container: h.container.clone(),
+            instance,
+            rotated: h.rotated,
+            attributed: false,
+            file: l.file,
+            digest: l.digest,
+        };
+        self.resolve_log(&mut log);
+        let i = self.logs.len();
+        if let (true, Some(ns), Some(pod)) = (log.attributed, &log.namespace, &log.pod) {
+            self.logs_by_pod
+                .entry((ns.clone(), pod.clone()))
+                .or_default()
+                .push(i);
+        }
+        self.logs.push(log);
+    }
+
+    /// Ties a log to a pod and container of the snapshot, using what its location says.
+    fn resolve_log(&self, log: &mut ContainerLog) {
+        let pod_entry = match (&log.namespace, &log.pod) {
+            (Some(ns), Some(pod)) => self
+                .by_key
+                .get(&("Pod".to_string(), ns.clone(), pod.clone()))
+                .copied(),
+            (None, Some(pod)) => match self.pods_by_name.get(pod).map(Vec::as_slice) {
+                Some([only]) => Some(*only),
+                _ => None,
+            },
+            _ => None,
+        };
+        let pod_entry = pod_entry.or_else(|| self.split_pod_container(log));
+        let Some(i) = pod_entry else {
+            // Known namespace and pod from the layout: keep the attribution even without the pod.
+            log.attributed = log.namespace.is_some() && log.pod.is_some();
+            return;
+        };
+        let meta = self.entries[i].object.metadata();
+        log.namespace = meta.namespace.clone();
+        log.pod = meta.name.clone();
+        log.attributed = true;
+        if let Some(pod) = k8s_openapi::api::core::v1::Pod::from_object(&self.entries[i].object) {
+            let names: Vec<&str> = pod
+                .spec
+                .iter()
+                .flat_map(|s| {
+                    s.init_containers
+                        .iter()
+                        .flatten()
+                        .chain(s.containers.iter())
+                })
+                .map(|c| c.name.as_str())
+                .collect();
+            match &log.container {
+                Some(c) if names.contains(&c.as_str()) => {}
+                _ if pod.spec.as_ref().is_some_and(|s| {
+                    s.containers.len() == 1
+                        && s.init_containers.as_ref().is_none_or(|i| i.is_empty())
+                }) =>
+                {
+                    log.container = names.first().map(|s| s.to_string());
+                }
+                Some(c) if log.container.as_deref() == log.pod.as_deref() || c.is_empty() => {
+                    log.container = None
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Plain folders: `<pod>_<container>.log`, `<pod>-<container>.log`, `<pod>.<container>.log`.
+    fn split_pod_container(&self, log: &mut ContainerLog) -> Option<usize> {
+        let stem = log.pod.clone()?;
+        let mut best: Option<(usize, usize, String)> = None;
+        for (name, idxs) in &self.pods_by_name {
+            let Some(rest) = stem.strip_prefix(name.as_str()) else {
+                continue;
+            };
+            let Some(container) = rest.strip_prefix(['_', '-', '.']) else {
+                continue;
+            };
+            let [i] = idxs.as_slice() else { continue };
+            if log
+                .namespace
+                .as_ref()
+                .is_some_and(|ns| self.entries[*i].object.metadata().namespace.as_ref() != Some(ns))
+            {
+                continue;
+            }
+            if best.as_ref().is_none_or(|b| name.len() > b.1) {
+                best = Some((*i, name.len(), container.to_string()));
+            }
+        }
+        let (i, _, container) = best?;
+        log.container = Some(container);
+        Some(i)
+    }
+
+    /// Every object, in a stable order (the order files were read).
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Objects of one kind.
+    pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.by_kind
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.entries[i])
+    }
+
+    /// Typed objects of one kind with their entries.
+    pub fn all<'a, T: Typed + 'a>(&'a self) -> impl Iterator<Item = (&'a Entry, &'a T)> + 'a {
+        self.of_kind(T::KIND)
+            .filter_map(|e| T::from_object(&e.object).map(|t| (e, t)))
+    }
+
+    /// Looks an object up by kind, namespace (`None` or `""` for cluster-scoped) and name.
+    pub fn get(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&Entry> {
+        self.by_key
+            .get(&(
+                kind.to_string(),
+                namespace.unwrap_or("").to_string(),
+                name.to_string(),
+            ))
+            .map(|&i| &self.entries[i])
+    }
+
+    /// Looks a typed object up.
+    pub fn get_typed<T: Typed>(&self, namespace: Option<&str>, name: &str) -> Option<&T> {
+        self.get(T::KIND, namespace, name)
+            .and_then(|e| T::from_object(&e.object))
+    }
+
+    /// Looks an object up by uid.
+    pub fn by_uid(&self, uid: &str) -> Option<&Entry> {
+        self.by_uid.get(uid).map(|&i| &self.entries[i])
+    }
+
+    /// Looks up the object a reference names (kind, namespace, name; the uid must agree when
+    /// both sides have one).
+    pub fn resolve(&self, r: &ObjectRef) -> Option<&Entry> {
+        let e = self.get(&r.kind, r.namespace.as_deref(), &r.name)?;
+        match (&r.uid, &e.object.metadata().uid) {
+            (Some(a), Some(b)) if a != b => None,
+            _ => Some(e),
+        }
+    }
+
+    /// All events, normalised.
+    pub fn events(&self) -> &[EventRecord] {
+        &self.events
+    }
+
+    /// Events about an object: same kind, namespace and name, and the same uid when both the
+    /// event and the reference carry one (an event about an earlier object of the same name
+    /// does not count). Oldest first.
+    pub fn events_for(&self, r: &ObjectRef) -> Vec<&EventRecord> {
+        let k = (
+            r.kind.clone(),
+            r.namespace.clone().unwrap_or_default(),
+            r.name.clone(),
+        );
+        let mut v: Vec<&EventRecord> = self
+            .events_by_target
+            .get(&k)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.events[i])
+            .filter(|e| match (&e.target.uid, &r.uid) {
+                (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => a == b,
+                _ => true,
+            })
+            .collect();
+        v.sort_by_key(|e| (e.last, e.first, e.entry));
+        v
+    }
+
+    /// All container logs.
+    pub fn logs(&self) -> &[ContainerLog] {
+        &self.logs
+    }
+
+    /// Logs of one pod.
+    pub fn logs_of_pod(&self, namespace: &str, pod: &str) -> Vec<&ContainerLog> {
+        self.logs_by_pod
+            .get(&(namespace.to_string(), pod.to_string()))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.logs[i])
+            .collect()
+    }
+
+    /// The log of one container instance (the longest when the snapshot holds several copies,
+    /// e.g. must-gather's `current.log` and `current.insecure.log`; rotated files excluded).
+    pub fn log_of(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        instance: Instance,
+    ) -> Option<&ContainerLog> {
+        self.logs_of_pod(namespace, pod)
+            .into_iter()
+            .filter(|l| {
+                !l.rotated
+                    && l.instance == instance
+                    && l.container.as_deref().is_none_or(|c| c == container)
+            })
+            .max_by_key(|l| {
+                (
+                    l.container.is_some(),
+                    l.digest.lines,
+                    std::cmp::Reverse(l.file),
+                )
+            })
+    }
+
+    /// Counts for the inventory.
+    pub fn inventory(&self) -> Inventory {
+        use k8s_openapi::api::core::v1::{Node, Pod};
+        let mut inv = Inventory::default();
+        for (kind, idx) in &self.by_kind {
+            inv.objects_by_kind.insert(kind.clone(), idx.len());
+        }
+        for (e, pod) in self.all::<Pod>() {
+            let status = pod.status.as_ref();
+            let phase = status
+                .and_then(|s| s.phase.clone())
+                .unwrap_or_else(|| "Unknown".to_string());
+            *inv.pods_by_phase.entry(phase).or_default() += 1;
+            let ns = e.object.metadata().namespace.clone().unwrap_or_default();
+            *inv.pods_by_namespace.entry(ns).or_default() += 1;
+            inv.restarts += status
+                .into_iter()
+                .flat_map(|s| {
+                    s.container_statuses
+                        .iter()
+                        .flatten()
+                        .chain(s.init_container_statuses.iter().flatten())
+                })
+                .map(|c| c.restart_count as i64)
+                .sum::<i64>();
+        }
+        for (_, node) in self.all::<Node>() {
+            let ready = node
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
+                .map(|c| c.status.as_str());
+            match ready {
+                Some("True") => inv.nodes.ready += 1,
+                Some("False") => inv.nodes.not_ready += 1,
+                _ => inv.nodes.unknown += 1,
+            }
+        }
+        inv.logs = self.logs.len();
+        inv.unattributed_logs = self.logs.iter().filter(|l| !l.attributed).count();
+        inv
+    }
+}
+
+fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// The newest time an object records about itself (creation, conditions, container states,
+/// event times): a lower bound for when the snapshot was taken.
+fn newest_time(o: &Object) -> Option<Timestamp> {
+    use k8s_openapi::api::core::v1::ContainerStatus;
+    let m = o.metadata();
+    let mut t = m.creation_timestamp.as_ref().map(|t| t.0);
+    t = max_opt(t, m.deletion_timestamp.as_ref().map(|t| t.0));
+    let cs_time = |c: &ContainerStatus| {
+        let s = c.state.as_ref()?;
+        [
+            s.running
+                .as_ref()
+                .and_then(|r| r.started_at.as_ref())
+                .map(|t| t.0),
+            s.terminated
+                .as_ref()
+                .and_then(|r| r.finished_at.as_ref())
+                .map(|t| t.0),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    };
+    match o {
+        Object::Pod(p) => {
+            if let Some(s) = &p.status {
+                for c in s.conditions.iter().flatten() {
+                    t = max_opt(t, c.last_transition_time.as_ref().map(|x| x.0));
+                    t = max_opt(t, c.last_probe_time.as_ref().map(|x| x.0));
+                }
+                for c in s
+                    .container_statuses
+                    .iter()
+                    .flatten()
+                    .chain(s.init_container_statuses.iter().flatten())
+                {
+                    t = max_opt(t, cs_time(c));
+                }
+            }
+        }
+        Object::Node(n) => {
+            for c in n.status.iter().flat_map(|s| s.conditions.iter().flatten()) {
+                t = max_opt(t, c.last_heartbeat_time.as_ref().map(|x| x.0));
+                t = max_opt(t, c.last_transition_time.as_ref().map(|x| x.0));
+            }
+        }
+        Object::Event(_) | Object::EventsV1Event(_) => {
+            if let Some(r) = record(0, o) {
+                t = max_opt(t, r.last);
+            }
+        }
+        Object::Deployment(d) => {
+            for c in d.status.iter().flat_map(|s| s.conditions.iter().flatten()) {
+                t = max_opt(t, c.last_update_time.as_ref().map(|x| x.0));
+            }
+        }
+        _ => {}
+    }
+    t
+}

@@ -1,0 +1,168 @@
+//! The human summary of what was read: layout, time, counts, and every file that could not
+//! be read fully.
+
+use crate::ingest::Status;
+use crate::Snapshot;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Renders the summary as plain text.
+pub fn render(s: &Snapshot) -> String {
+    let c = &s.cluster;
+    let inv = c.inventory();
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "ktriage {}: {}",
+        env!("CARGO_PKG_VERSION"),
+        super::snapshot_path(s)
+    );
+    let mut layout = s.layout().as_str().to_string();
+    if let Some(col) = &c.collector {
+        layout.push_str(&format!(" ({col})"));
+    }
+    let _ = writeln!(o, "  layout       {layout}");
+    for i in &s.ingested.inputs {
+        if !i.root.is_empty() {
+            let _ = writeln!(o, "  root         {}/ in {}", i.root, i.path);
+        }
+    }
+    match (c.captured_at, &c.captured_at_source) {
+        (Some(t), Some(src)) => {
+            let _ = writeln!(
+                o,
+                "  captured at  {} (from the {src})",
+                super::format_time(t)
+            );
+        }
+        _ => {
+            let _ = writeln!(o, "  captured at  unknown");
+        }
+    }
+    if let Some(v) = &c.kubernetes_version {
+        let _ = writeln!(o, "  kubernetes   {v}");
+    }
+    let total: usize = inv.objects_by_kind.values().sum();
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Objects: {total}");
+    let kinds: Vec<String> = inv
+        .objects_by_kind
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    wrap_list(&mut o, &kinds);
+    let pods: usize = inv.pods_by_phase.values().sum();
+    let phases: Vec<String> = inv
+        .pods_by_phase
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    let _ = writeln!(
+        o,
+        "Pods: {pods}{}",
+        if phases.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", phases.join(", "))
+        }
+    );
+    let by_ns: Vec<String> = inv
+        .pods_by_namespace
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    if !by_ns.is_empty() {
+        wrap_list(&mut o, &by_ns);
+    }
+    let n = &inv.nodes;
+    let _ = writeln!(
+        o,
+        "Nodes: {} ({} ready, {} not ready, {} unknown)",
+        n.ready + n.not_ready + n.unknown,
+        n.ready,
+        n.not_ready,
+        n.unknown
+    );
+    let _ = writeln!(o, "Container restarts: {}", inv.restarts);
+    let _ = writeln!(
+        o,
+        "Logs: {}{}",
+        inv.logs,
+        if inv.unattributed_logs > 0 {
+            format!(
+                " ({} not tied to a pod of the snapshot)",
+                inv.unattributed_logs
+            )
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(o, "Events: {}", c.events().len());
+
+    let ledger = &s.ingested.ledger;
+    let count = |st: Status| ledger.iter().filter(|l| l.status == st).count();
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "Files: {} ({} parsed, {} partial, {} skipped, {} errors)",
+        ledger.len(),
+        count(Status::Parsed),
+        count(Status::Partial),
+        count(Status::Skipped),
+        count(Status::Error)
+    );
+    for l in ledger
+        .iter()
+        .filter(|l| matches!(l.status, Status::Error | Status::Partial))
+    {
+        let tag = if l.status == Status::Error {
+            "error  "
+        } else {
+            "partial"
+        };
+        let _ = writeln!(
+            o,
+            "  {tag} {}: {}",
+            l.path,
+            l.detail.as_deref().unwrap_or("")
+        );
+    }
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in ledger.iter().filter(|l| l.status == Status::Skipped) {
+        let reason = l.detail.as_deref().unwrap_or("skipped");
+        let reason = if reason.starts_with("link to ") {
+            "links to files read elsewhere"
+        } else {
+            reason
+        };
+        *reasons.entry(reason).or_default() += 1;
+    }
+    for (reason, n) in reasons {
+        let _ = writeln!(o, "  skipped {n:>3}: {reason}");
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "Findings: none yet (diagnosis rules are not part of this version)"
+    );
+    o
+}
+
+fn wrap_list(o: &mut String, items: &[String]) {
+    let mut line = String::from("  ");
+    for (i, it) in items.iter().enumerate() {
+        let piece = if i + 1 < items.len() {
+            format!("{it}, ")
+        } else {
+            it.clone()
+        };
+        if line.len() + piece.len() > 78 && line.trim().len() > 0 {
+            let _ = writeln!(o, "{}", line.trim_end());
+            line = String::from("  ");
+        }
+        line.push_str(&piece);
+    }
+    if line.trim().len() > 0 {
+        let _ = writeln!(o, "{}", line.trim_end());
+    }
+}

@@ -1,0 +1,25 @@
+//! Reports: the only code that knows output formats. For now the JSON contract's `snapshot`,
+//! `ledger` and `inventory` parts, and a human summary of what was read.
+
+pub mod human;
+pub mod json;
+
+use crate::Snapshot;
+use jiff::Timestamp;
+
+/// Formats a time as RFC 3339 in UTC, whole seconds.
+pub fn format_time(t: Timestamp) -> String {
+    Timestamp::from_second(t.as_second())
+        .unwrap_or(t)
+        .to_string()
+}
+
+/// The path to show for the snapshot: the inputs as given, joined.
+pub fn snapshot_path(s: &Snapshot) -> String {
+    s.ingested
+        .inputs
+        .iter()
+        .map(|i| i.path.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
