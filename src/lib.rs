@@ -29,11 +29,16 @@ impl Snapshot {
     }
 
     /// True when at least one file could be read.
+    ///
+    /// A recognised layout counts as read even when all its files were skipped for a
+    /// reason (a bundle holding only analyzer results): its files were all accounted for.
     pub fn read_anything(&self) -> bool {
-        self.ingested
-            .ledger
-            .iter()
-            .any(|l| matches!(l.status, ingest::Status::Parsed | ingest::Status::Partial))
+        self.layout() != ingest::Layout::Plain
+            || self
+                .ingested
+                .ledger
+                .iter()
+                .any(|l| matches!(l.status, ingest::Status::Parsed | ingest::Status::Partial))
     }
 }
 

@@ -132,7 +132,8 @@ fn top_value<'a>(
     };
     let is_list = head.items.is_some_and(|i| i.get().starts_with('['))
         && head.kind.as_deref().is_none_or(|k| k.ends_with("List"));
-    let null_items = head.items.is_some_and(|i| i.get() == "null")
+    // `"items": null` (an `Option<&RawValue>` reads JSON null as `None`).
+    let null_items = head.items.is_none_or(|i| i.get() == "null")
         && head.kind.as_deref().is_some_and(|k| k.ends_with("List"));
     if null_items {
         return;

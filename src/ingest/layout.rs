@@ -108,6 +108,20 @@ pub fn detect<'a>(paths: &[&'a str], content: impl Fn(&str) -> Option<&'a [u8]>)
             }
         }
         let name = comps[n - 1];
+        if name == "analysis.json" && n <= 2 {
+            // troubleshoot's analyzer results: a bundle with nothing else still is one.
+            if let Some(bytes) = content(path) {
+                let t = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+                let t = t.trim_start();
+                if t.starts_with('[')
+                    && (t[1..].trim_start().starts_with(']')
+                        || t.contains("\"insight\"")
+                        || t.contains("\"severity\""))
+                {
+                    add(&comps[..n - 1], Layout::Troubleshoot);
+                }
+            }
+        }
         if name == "version.yaml" {
             if let Some(bytes) = content(path) {
                 if memchr::memmem::find(bytes, b"SupportBundle").is_some() {
@@ -138,7 +152,21 @@ pub fn detect<'a>(paths: &[&'a str], content: impl Fn(&str) -> Option<&'a [u8]>)
     }
     candidates.sort();
     match candidates.into_iter().next() {
-        Some((_, layout, root)) => Detected { layout, root },
+        Some((_, layout, root)) => {
+            // A sentinel deep inside a folder of other data (an analyzer test folder holding
+            // one `support-bundle/cluster-resources/...`) does not make that folder the root.
+            let prefix = format!("{root}/");
+            let inside = paths
+                .iter()
+                .filter(|p| root.is_empty() || p.starts_with(&prefix))
+                .count();
+            let root = if inside * 2 < paths.len() {
+                String::new()
+            } else {
+                root
+            };
+            Detected { layout, root }
+        }
         None => Detected {
             layout: Layout::Plain,
             root: String::new(),
@@ -241,6 +269,21 @@ fn troubleshoot_role(comps: &[&str], name: &str, stem: &str) -> Option<Role> {
         ["cluster-resources", _file] => {
             return Some(Role::Objects {
                 kind_hint: kind_for_resource(stem),
+            })
+        }
+        ["secrets", ..] => {
+            return Some(Role::Skip(
+                "output of the secret collector (existence check; values are never read)",
+            ))
+        }
+        ["configmaps", ..] => {
+            return Some(Role::Skip(
+                "output of the configMap collector (existence check)",
+            ))
+        }
+        [dir, _file] if is_data_name(name) && kind_for_resource(dir).is_some() => {
+            return Some(Role::Objects {
+                kind_hint: kind_for_resource(dir),
             })
         }
         _ => {}

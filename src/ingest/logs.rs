@@ -173,17 +173,19 @@ impl Building {
         d.bytes += full_len as u64 + 1;
         let text = line_text(raw, full_len);
         let body = strip_timestamp(&text);
+        let mut ended = false;
         let notable = if self.block_left > 0 && is_frame(body) {
             self.block_left -= 1;
             true
         } else if self.block_left > 0 {
             // The first unindented line after a traceback is the exception itself.
             self.block_left = 0;
+            ended = true;
             true
         } else {
             patterns().is_match(body)
         };
-        if starts_block(body) {
+        if !ended && starts_block(body) {
             self.block_left = 200;
         }
         if d.collection_error.is_none()

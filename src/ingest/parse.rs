@@ -252,13 +252,49 @@ fn looks_like_yaml(text: &str) -> bool {
 }
 
 #[derive(Deserialize)]
-struct ItemHead {
+struct ItemHead<'a> {
     #[serde(rename = "apiVersion", default)]
     api_version: Option<serde_json::Value>,
     #[serde(default)]
     kind: Option<serde_json::Value>,
     #[serde(default)]
     metadata: Option<serde::de::IgnoredAny>,
+    #[serde(default, borrow)]
+    spec: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "involvedObject", default)]
+    involved_object: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    status: Option<StatusPeek>,
+}
+
+#[derive(Deserialize, Default)]
+struct StatusPeek {
+    #[serde(rename = "nodeInfo", default)]
+    node_info: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct SpecPeek {
+    #[serde(default)]
+    containers: Option<serde::de::IgnoredAny>,
+}
+
+/// The kind of an object that carries none, from its shape: troubleshoot's run collectors
+/// write the Pod and its events without `kind`.
+fn kind_from_shape(
+    has_containers: bool,
+    has_involved: bool,
+    has_node_info: bool,
+) -> Option<&'static str> {
+    if has_containers {
+        Some("Pod")
+    } else if has_involved {
+        Some("Event")
+    } else if has_node_info {
+        Some("Node")
+    } else {
+        None
+    }
 }
 
 /// Result of turning one item into an object.
@@ -457,6 +493,9 @@ fn resolve_kind<'a>(
 }
 
 fn json_item(it: &RawItem<'_>, hint: Option<&'static str>) -> ItemResult {
+    if !it.text.starts_with('{') {
+        return ItemResult::NotK8s;
+    }
     let head: ItemHead = match serde_json::from_str(it.text) {
         Ok(h) => h,
         Err(e) => {
@@ -467,17 +506,33 @@ fn json_item(it: &RawItem<'_>, hint: Option<&'static str>) -> ItemResult {
                     path: None,
                     line: Some(e.line()),
                     column: Some(e.column()),
+                    ..Default::default()
                 },
             )
         }
     };
-    if !it.text.starts_with('{') {
-        return ItemResult::NotK8s;
-    }
     let own_kind = str_of(&head.kind);
     if own_kind.is_none() && head.metadata.is_none() {
         return ItemResult::NotK8s;
     }
+    let shape = || {
+        let containers = head
+            .spec
+            .and_then(|s| serde_json::from_str::<SpecPeek>(s.get()).ok())
+            .is_some_and(|s| s.containers.is_some());
+        kind_from_shape(
+            containers,
+            head.involved_object.is_some(),
+            head.status.as_ref().is_some_and(|s| s.node_info.is_some()),
+        )
+    };
+    let hint = hint.or_else(|| {
+        if own_kind.is_none() && it.list_kind.is_none() {
+            shape()
+        } else {
+            None
+        }
+    });
     let Some((kind, api)) = resolve_kind(
         own_kind,
         str_of(&head.api_version),
@@ -541,6 +596,7 @@ fn yaml_error(e: &yaml_serde::Error) -> ItemError {
         path: None,
         line: loc.as_ref().map(|l| l.line()),
         column: loc.as_ref().map(|l| l.column()),
+        ..Default::default()
     }
 }
 

@@ -26,7 +26,7 @@ pub struct DynamicObject {
 
 /// Why one item could not become a typed object. Lines and columns are 1-based and relative
 /// to the item's own text; the ingest layer offsets them into the file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ItemError {
     /// What went wrong, in words.
     pub message: String,
@@ -36,6 +36,8 @@ pub struct ItemError {
     pub line: Option<usize>,
     /// Column inside the item text.
     pub column: Option<usize>,
+    /// The field path as segments (keys may contain dots: `metadata.labels.kubevirt.io`).
+    pub segments: Vec<PathSeg>,
 }
 
 impl std::fmt::Display for ItemError {
@@ -121,7 +123,7 @@ macro_rules! typed_kinds {
                 i += 1;
             )*
             let _ = i;
-            Err(ItemError { message: "unknown kind index".into(), path: None, line: None, column: None })
+            Err(ItemError { message: "unknown kind index".into(), path: None, line: None, column: None, segments: Vec::new() })
         }
 
         fn parse_typed_value(index: usize, value: Value) -> Result<Object, ItemError> {
@@ -135,7 +137,7 @@ macro_rules! typed_kinds {
                 i += 1;
             )*
             let _ = i;
-            Err(ItemError { message: "unknown kind index".into(), path: None, line: None, column: None })
+            Err(ItemError { message: "unknown kind index".into(), path: None, line: None, column: None, segments: Vec::new() })
         }
 
         /// Typed accessors, one per kind: `Pod::from_object(&obj)`.
@@ -240,24 +242,38 @@ pub fn typed_kind_names() -> impl Iterator<Item = &'static str> {
     TYPED.iter().map(|(k, _)| *k)
 }
 
+fn segments_of(p: &serde_path_to_error::Path) -> Vec<PathSeg> {
+    p.iter()
+        .filter_map(|s| match s {
+            serde_path_to_error::Segment::Seq { index } => Some(PathSeg::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => Some(PathSeg::Key(key.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ItemError {
     let path = e.path().to_string();
+    let segments = segments_of(e.path());
     let inner = e.into_inner();
     ItemError {
         message: strip_position(&inner.to_string()),
         path: Some(path),
         line: Some(inner.line()),
         column: Some(inner.column()),
+        segments,
     }
 }
 
 fn value_error(e: serde_path_to_error::Error<serde_json::Error>) -> ItemError {
     let path = e.path().to_string();
+    let segments = segments_of(e.path());
     ItemError {
         message: strip_position(&e.into_inner().to_string()),
         path: Some(path),
         line: None,
         column: None,
+        segments,
     }
 }
 
@@ -330,12 +346,14 @@ pub fn parse_value_item(
             path: None,
             line: None,
             column: None,
+            segments: Vec::new(),
         });
     }
     let mut unknown = Vec::new();
     if null_strings {
-        replace_null_strings(&mut value);
+        replace_null_strings(&mut value, false);
     }
+    integral_floats_to_ints(&mut value);
     let target = target(kind, api_version);
     let Target::Typed { index, rewrite } = target else {
         return Ok(finish(dynamic(value, kind, api_version), unknown, None));
@@ -352,7 +370,7 @@ pub fn parse_value_item(
         }
     }
     let mut attempt = value.clone();
-    for _ in 0..64 {
+    for _ in 0..256 {
         match parse_typed_value(index, attempt.clone()) {
             Ok(object) => return Ok(finish(object, unknown, None)),
             Err(e) => {
@@ -360,10 +378,13 @@ pub fn parse_value_item(
                 let Some(path) = e.path.clone() else {
                     return Ok(finish(dynamic(value, kind, api_version), unknown, Some(e)));
                 };
-                if !null_unknown_at(&mut attempt, &path) {
-                    return Ok(finish(dynamic(value, kind, api_version), unknown, Some(e)));
+                match repair_at(&mut attempt, &e.segments, &e.message) {
+                    Repair::Unknown => unknown.push(path),
+                    Repair::Coerced => {}
+                    Repair::None => {
+                        return Ok(finish(dynamic(value, kind, api_version), unknown, Some(e)))
+                    }
                 }
-                unknown.push(path);
             }
         }
     }
@@ -375,6 +396,7 @@ pub fn parse_value_item(
             path: None,
             line: None,
             column: None,
+            segments: Vec::new(),
         }),
     ))
 }
@@ -390,68 +412,114 @@ fn value_type(v: &Value) -> &'static str {
     }
 }
 
-fn replace_null_strings(v: &mut Value) {
+/// support-bundle-kit writes both `null` and `""` as the string `"null"`. In string maps
+/// (labels, annotations, data...) it stood for `""`; elsewhere for a missing value.
+fn replace_null_strings(v: &mut Value, in_string_map: bool) {
     match v {
-        Value::String(s) if s == "null" => *v = Value::Null,
-        Value::Array(a) => a.iter_mut().for_each(replace_null_strings),
-        Value::Object(m) => m.values_mut().for_each(replace_null_strings),
+        Value::String(s) if s == "null" => {
+            *v = if in_string_map {
+                Value::String(String::new())
+            } else {
+                Value::Null
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| replace_null_strings(x, false)),
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                let map = matches!(
+                    k.as_str(),
+                    "labels"
+                        | "annotations"
+                        | "data"
+                        | "parameters"
+                        | "volumeAttributes"
+                        | "nodeSelector"
+                        | "matchLabels"
+                ) || (k == "selector"
+                    && !x.get("matchLabels").is_some()
+                    && !x.get("matchExpressions").is_some());
+                replace_null_strings(x, map);
+            }
+        }
         _ => {}
     }
 }
 
-/// Walks `path` (as printed by serde_path_to_error) and nulls a redaction marker found there.
-fn null_unknown_at(root: &mut Value, path: &str) -> bool {
-    let mut cur = root;
-    for seg in split_path(path) {
-        cur = match seg {
-            PathSeg::Key(k) => match cur.get_mut(k.as_str()) {
-                Some(v) => v,
-                None => return false,
-            },
-            PathSeg::Index(i) => match cur.get_mut(i) {
-                Some(v) => v,
-                None => return false,
-            },
-        };
+/// YAML written from untyped maps carries integers as floats (`sizeBytes: 1.194914199e+09`);
+/// whole floats become integers, which every numeric field accepts.
+fn integral_floats_to_ints(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *v = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(integral_floats_to_ints),
+        Value::Object(m) => m.values_mut().for_each(integral_floats_to_ints),
+        _ => {}
     }
+}
+
+enum Repair {
+    /// A redacted value was made unknown.
+    Unknown,
+    /// A value of a near type was converted (a number where a string belongs, as in
+    /// hand-written manifests: `cpu: 1`, or a null where an empty string was meant).
+    Coerced,
+    /// Nothing to repair: the object is kept untyped.
+    None,
+}
+
+fn repair_at(root: &mut Value, path: &[PathSeg], message: &str) -> Repair {
+    if path.is_empty() {
+        return Repair::None;
+    }
+    let Some(cur) = value_at(root, path) else {
+        return Repair::None;
+    };
+    let wants_string = message.ends_with("expected a string");
     match cur {
         Value::String(s) if is_redaction_marker(s) || s == "null" || s.is_empty() => {
             *cur = Value::Null;
-            true
+            Repair::Unknown
         }
-        _ => false,
+        Value::Null if wants_string => {
+            *cur = Value::String(String::new());
+            Repair::Coerced
+        }
+        Value::Number(n) if wants_string => {
+            *cur = Value::String(n.to_string());
+            Repair::Coerced
+        }
+        Value::Bool(b) if wants_string => {
+            *cur = Value::String(b.to_string());
+            Repair::Coerced
+        }
+        _ => Repair::None,
     }
 }
 
-enum PathSeg {
+/// Walks a field path to a value.
+fn value_at<'v>(root: &'v mut Value, path: &[PathSeg]) -> Option<&'v mut Value> {
+    let mut cur = root;
+    for seg in path {
+        cur = match seg {
+            PathSeg::Key(k) => cur.get_mut(k.as_str())?,
+            PathSeg::Index(i) => cur.get_mut(*i)?,
+        };
+    }
+    Some(cur)
+}
+
+/// One step of a field path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSeg {
+    /// A map key.
     Key(String),
+    /// A sequence index.
     Index(usize),
-}
-
-fn split_path(path: &str) -> Vec<PathSeg> {
-    let mut out = Vec::new();
-    if path == "." {
-        return out;
-    }
-    for part in path.split('.') {
-        let mut rest = part;
-        if let Some(b) = rest.find('[') {
-            if b > 0 {
-                out.push(PathSeg::Key(rest[..b].to_string()));
-            }
-            rest = &rest[b..];
-            while let Some(stripped) = rest.strip_prefix('[') {
-                let Some(e) = stripped.find(']') else { break };
-                if let Ok(i) = stripped[..e].parse() {
-                    out.push(PathSeg::Index(i));
-                }
-                rest = &stripped[e + 1..];
-            }
-        } else if !rest.is_empty() {
-            out.push(PathSeg::Key(rest.to_string()));
-        }
-    }
-    out
 }
 
 fn dynamic(mut value: Value, kind: &str, api_version: Option<&str>) -> Object {
@@ -619,5 +687,24 @@ mod tests {
         let Object::Event(e) = p.object else { panic!() };
         assert!(e.event_time.is_none());
         assert!(e.reason.is_none());
+    }
+
+    #[test]
+    fn hand_written_numbers_are_coerced() {
+        let v: Value = serde_json::from_str(
+            r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"tier":1}},"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":1,"memory":"128Mi"}}}]}}"#,
+        )
+        .unwrap();
+        let p = parse_value_item(v, "Pod", Some("v1"), false).unwrap();
+        let Object::Pod(pod) = p.object else {
+            panic!("{:?}", p.kept_untyped)
+        };
+        let limits = pod.spec.unwrap().containers[0]
+            .resources
+            .clone()
+            .unwrap()
+            .limits
+            .unwrap();
+        assert_eq!(limits["cpu"].0, "1");
     }
 }
