@@ -114,9 +114,7 @@ pub fn detect<'a>(paths: &[&'a str], content: impl Fn(&str) -> Option<&'a [u8]>)
                 let t = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
                 let t = t.trim_start();
                 if t.starts_with('[')
-                    && (t[1..].trim_start().starts_with(']')
-                        || t.contains("\"insight\"")
-                        || t.contains("\"severity\""))
+                    && (t[1..].trim_start().starts_with(']') || t.contains("\"insight\""))
                 {
                     add(&comps[..n - 1], Layout::Troubleshoot);
                 }

@@ -340,7 +340,12 @@ fn place(
             content.into_iter().map(|c| (name.clone(), c)).collect(),
         );
     }
-    let paths: Vec<&str> = collected.iter().map(|c| c.path.as_str()).collect();
+    // Refused entries (absolute, `..`) take no part in finding the root and keep their names.
+    let paths: Vec<&str> = collected
+        .iter()
+        .filter(|c| !matches!(c.content, Content::Refused(_)))
+        .map(|c| c.path.as_str())
+        .collect();
     let bytes_of: HashMap<&str, &[u8]> = collected
         .iter()
         .filter_map(|c| match &c.content {
@@ -358,12 +363,14 @@ fn place(
     let root = detected.root.clone();
     let rebased = collected
         .into_iter()
-        .map(|c| {
-            let content = match c.content {
-                Content::Link(t) => Content::Link(rebase(&root, &t)),
-                other => other,
-            };
-            (rebase(&root, &c.path), content)
+        .map(|c| match c.content {
+            Content::Link(t) => (rebase(&root, &c.path), Content::Link(rebase(&root, &t))),
+            Content::Refused(r)
+                if c.path.starts_with('/') || c.path.split('/').any(|s| s == "..") =>
+            {
+                (c.path, Content::Refused(r))
+            }
+            other => (rebase(&root, &c.path), other),
         })
         .collect();
     (detected, rebased)

@@ -584,15 +584,54 @@ fn value_item(
     }
 }
 
-fn yaml_error(e: &yaml_serde::Error) -> ItemError {
+/// Rewrites the `line N column M` positions inside a YAML error message, which count from the
+/// start of the piece that was parsed, into positions in the file.
+fn relocate_positions(msg: &str, file: &str, piece_offset: usize) -> String {
+    let (bl, bc) = json::line_col(file, piece_offset);
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find("line ") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 5..];
+        let ld = after
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(after.len());
+        let line: Option<usize> = after[..ld].parse().ok();
+        let tail = &after[ld..];
+        let col = tail.strip_prefix(" column ").and_then(|t| {
+            let cd = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+            t[..cd].parse::<usize>().ok().map(|c| (c, &t[cd..]))
+        });
+        match (line, col) {
+            (Some(l), Some((c, after_col))) => {
+                let (al, ac) = if l == 1 {
+                    (bl, bc + c - 1)
+                } else {
+                    (bl + l - 1, c)
+                };
+                out.push_str(&format!("line {al} column {ac}"));
+                rest = after_col;
+            }
+            _ => {
+                out.push_str("line ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn yaml_error(e: &yaml_serde::Error, file: &str, piece_offset: usize) -> ItemError {
     let loc = e.location();
     let msg = e.to_string();
+    // The error's own position is reported separately; positions of context stay, in file terms.
     let msg = match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
+        Some(i) if !msg[i..].contains(',') => msg[..i].to_string(),
+        _ => msg,
     };
     ItemError {
-        message: msg,
+        message: relocate_positions(&msg, file, piece_offset),
         path: None,
         line: loc.as_ref().map(|l| l.line()),
         column: loc.as_ref().map(|l| l.column()),
@@ -617,7 +656,7 @@ fn yaml_segment(
                     Ok(serde_json::Value::Null) => {}
                     Ok(v) => whole_value(v, piece.offset, end, hint, null_strings, results),
                     Err(e) => {
-                        let err = yaml_error(&e);
+                        let err = yaml_error(&e, file, piece.offset);
                         let (line, column) = pos_in(file, piece.offset, &err);
                         syntax.push(Problem {
                             line: Some(line),
@@ -661,7 +700,10 @@ fn yaml_segment(
                                     )
                                 })
                                 .collect(),
-                            Err(e) => vec![ItemResult::Problem(piece.offset, yaml_error(&e))],
+                            Err(e) => vec![ItemResult::Problem(
+                                piece.offset,
+                                yaml_error(&e, file, piece.offset),
+                            )],
                         }
                     })
                     .collect();

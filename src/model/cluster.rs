@@ -274,18 +274,13 @@ impl Cluster {
                 })
                 .map(|c| c.name.as_str())
                 .collect();
+            let single = pod.spec.as_ref().is_some_and(|s| {
+                s.containers.len() == 1 && s.init_containers.as_ref().is_none_or(|i| i.is_empty())
+            });
             match &log.container {
-                Some(c) if names.contains(&c.as_str()) => {}
-                _ if pod.spec.as_ref().is_some_and(|s| {
-                    s.containers.len() == 1
-                        && s.init_containers.as_ref().is_none_or(|i| i.is_empty())
-                }) =>
-                {
-                    log.container = names.first().map(|s| s.to_string());
-                }
-                Some(c) if log.container.as_deref() == log.pod.as_deref() || c.is_empty() => {
-                    log.container = None
-                }
+                // A plain `<pod>.log` of a one-container pod is that container's log.
+                None if single => log.container = names.first().map(|s| s.to_string()),
+                Some(c) if c.is_empty() => log.container = None,
                 _ => {}
             }
         }
