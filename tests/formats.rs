@@ -275,14 +275,15 @@ fn tar_bytes() -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-fn summary(
-    s: &ktriage::Snapshot,
-) -> (
+/// What two reads of the same snapshot must agree on.
+type Summary = (
     Layout,
     BTreeMap<String, usize>,
     usize,
     Vec<(String, Status)>,
-) {
+);
+
+fn summary(s: &ktriage::Snapshot) -> Summary {
     (
         s.layout(),
         kinds(s),

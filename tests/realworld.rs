@@ -62,7 +62,7 @@ struct Expect<'a> {
 
 fn check(rel: &str, want: Expect<'_>) {
     let Some(path) = realworld(rel) else { return };
-    let s = ktriage::load(&[path.clone()], &Default::default()).expect("readable");
+    let s = ktriage::load(std::slice::from_ref(&path), &Default::default()).expect("readable");
     assert_eq!(s.layout(), want.layout, "{rel}: layout");
     let root = s.ingested.inputs[0].root.clone();
     let listed: BTreeSet<String> = s.ingested.ledger.iter().map(|l| l.path.clone()).collect();

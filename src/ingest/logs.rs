@@ -356,10 +356,8 @@ pub fn digest_reader(reader: &mut dyn Read, base: LogHint) -> Vec<LogDigest> {
 /// lines from `first_line`.
 pub fn digest_slice(text: &[u8], first_line: u64, hint: LogHint) -> LogDigest {
     let mut b = Building::new(hint, first_line);
-    let mut n = first_line;
-    for raw in text.split(|c| *c == b'\n') {
+    for (n, raw) in (first_line..).zip(text.split(|c| *c == b'\n')) {
         b.push(n, &raw[..raw.len().min(MAX_LINE)], raw.len());
-        n += 1;
     }
     if text.ends_with(b"\n") {
         // The split above yields an empty piece after the final newline.

@@ -436,8 +436,8 @@ fn replace_null_strings(v: &mut Value, in_string_map: bool) {
                         | "nodeSelector"
                         | "matchLabels"
                 ) || (k == "selector"
-                    && !x.get("matchLabels").is_some()
-                    && !x.get("matchExpressions").is_some());
+                    && x.get("matchLabels").is_none()
+                    && x.get("matchExpressions").is_none());
                 replace_null_strings(x, map);
             }
         }

@@ -156,13 +156,13 @@ fn wrap_list(o: &mut String, items: &[String]) {
         } else {
             it.clone()
         };
-        if line.len() + piece.len() > 78 && line.trim().len() > 0 {
+        if line.len() + piece.len() > 78 && !line.trim().is_empty() {
             let _ = writeln!(o, "{}", line.trim_end());
             line = String::from("  ");
         }
         line.push_str(&piece);
     }
-    if line.trim().len() > 0 {
+    if !line.trim().is_empty() {
         let _ = writeln!(o, "{}", line.trim_end());
     }
 }

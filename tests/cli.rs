@@ -1,0 +1,171 @@
+//! The binary as users run it: exit codes, messages, output formats, standard input, and the
+//! reports on the demo snapshot (snapshots with insta).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn demo() -> PathBuf {
+    root().join("testdata/demo/fastapi-k8s-bundle.tar.gz")
+}
+
+fn ktriage() -> Command {
+    let mut c = Command::cargo_bin("ktriage").unwrap();
+    c.current_dir(root());
+    c
+}
+
+#[test]
+fn missing_path_is_exit_2_with_one_line() {
+    ktriage()
+        .args(["analyze", "no/such/bundle.tar.gz"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: path does not exist: no/such/bundle.tar.gz\n");
+}
+
+#[test]
+fn bad_arguments_are_exit_2() {
+    ktriage().args(["analyze"]).assert().code(2);
+    ktriage()
+        .args(["analyze", "testdata/demo", "--format", "yaml"])
+        .assert()
+        .code(2);
+    ktriage()
+        .args(["analyze", "testdata/demo", "--max-bytes", "lots"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a size"));
+}
+
+#[test]
+fn nothing_readable_is_exit_2() {
+    ktriage()
+        .args(["analyze", "testdata/fixtures/plain/notes.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "nothing in the snapshot could be read",
+        ));
+}
+
+#[test]
+fn demo_json_report() {
+    let out = ktriage()
+        .args([
+            "analyze",
+            "testdata/demo/fastapi-k8s-bundle.tar.gz",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["snapshot"]["layout"], "troubleshoot");
+    assert_eq!(v["snapshot"]["captured_at"], "2026-11-20T14:03:12Z");
+    assert_eq!(v["inventory"]["objects_by_kind"]["Pod"], 14);
+    assert_eq!(v["inventory"]["pods_by_phase"]["Pending"], 1);
+    assert_eq!(v["findings"], serde_json::json!([]));
+    insta::assert_snapshot!("demo_json", text);
+}
+
+#[test]
+fn demo_json_is_deterministic() {
+    let run = || {
+        ktriage()
+            .args([
+                "analyze",
+                "testdata/demo/fastapi-k8s-bundle.tar.gz",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn demo_human_report() {
+    let out = ktriage()
+        .args(["analyze", "testdata/demo/fastapi-k8s-bundle.tar.gz"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    insta::assert_snapshot!("demo_human", String::from_utf8(out).unwrap());
+}
+
+#[test]
+fn standard_input_archive() {
+    let bytes = std::fs::read(demo()).unwrap();
+    let out = ktriage()
+        .args(["analyze", "-", "--format", "json"])
+        .write_stdin(bytes)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["snapshot"]["layout"], "troubleshoot");
+    assert_eq!(v["inventory"]["objects_by_kind"]["Pod"], 14);
+}
+
+#[test]
+fn standard_input_stream_of_json() {
+    let bytes = std::fs::read(root().join("testdata/fixtures/cluster-info-dump.json")).unwrap();
+    let out = ktriage()
+        .args(["analyze", "-", "--format", "json"])
+        .write_stdin(bytes)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["snapshot"]["layout"], "cluster-info-dump");
+    assert_eq!(v["ledger"][0]["path"], "stdin");
+}
+
+#[test]
+fn output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    ktriage()
+        .args([
+            "analyze",
+            "testdata/demo/fastapi-k8s-bundle.tar.gz",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stdout("");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    assert_eq!(v["tool"]["name"], "ktriage");
+}
+
+#[test]
+fn partial_snapshot_is_not_exit_2() {
+    ktriage()
+        .args(["analyze", "testdata/fixtures/plain", "--format", "json"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"status\": \"partial\""));
+}
