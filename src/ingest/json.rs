@@ -261,7 +261,7 @@ fn scan_top(text: &str) -> TopScan {
                 if depth == 1 {
                     if expecting_value {
                         if let Some((ks, ke)) = last_key {
-                            let key = &text[ks + 1..ke - 1];
+                            let key = text.get(ks + 1..ke.saturating_sub(1)).unwrap_or("");
                             let val = text.get(i + 1..end.saturating_sub(1)).unwrap_or("");
                             match key {
                                 "kind" => out.kind = Some(val.to_string()),
@@ -282,7 +282,7 @@ fn scan_top(text: &str) -> TopScan {
             b'{' | b'[' => {
                 if depth == 1 && expecting_value && b[i] == b'[' {
                     if let Some((ks, ke)) = last_key {
-                        if &text[ks + 1..ke - 1] == "items" {
+                        if text.get(ks + 1..ke.saturating_sub(1)) == Some("items") {
                             out.items_start = Some(i);
                         }
                     }
