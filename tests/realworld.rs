@@ -412,3 +412,56 @@ fn support_bundle_kit_objects_are_typed() {
         Some("v1.21.7+rke2r1")
     );
 }
+
+#[test]
+fn must_gather_logs_by_container_and_instance() {
+    use ktriage::ingest::logs::Instance;
+    let Some(path) = realworld("must-gather-clean/pkg/cli/testfiles/release-4.8") else {
+        return;
+    };
+    let s = ktriage::load(&[path], &Default::default()).unwrap();
+    let ns = "openshift-etcd";
+    let pod = "etcd-ip-10-0-187-218.ec2.internal";
+    // Two containers, each with its own logs folder.
+    let etcd = s
+        .cluster
+        .log_of(ns, pod, "etcd", Instance::Current)
+        .expect("etcd current.log");
+    let setup = s
+        .cluster
+        .log_of(ns, pod, "setup", Instance::Current)
+        .expect("setup current.log");
+    assert!(etcd.digest.lines > 0 && setup.digest.lines > 0);
+    assert_ne!(etcd.file, setup.file);
+    // previous.log and previous.insecure.log both exist (empty): one previous instance is found.
+    let guard = "etcd-quorum-guard-85b4c88c96-nmk5g";
+    assert!(s
+        .cluster
+        .log_of(ns, guard, "guard", Instance::Previous)
+        .is_some());
+    assert!(s.cluster.logs().iter().all(|l| l.attributed));
+}
+
+#[test]
+fn support_bundle_kit_logs_attributed() {
+    use ktriage::ingest::logs::Instance;
+    let Some(path) = realworld("support-bundle-kit/tests/integration/sampleSupportBundle") else {
+        return;
+    };
+    let s = ktriage::load(&[path], &Default::default()).unwrap();
+    let l = s
+        .cluster
+        .log_of(
+            "harvester-system",
+            "kube-vip-cloud-provider-0",
+            "kube-vip-cloud-provider",
+            Instance::Current,
+        )
+        .expect("logs/<ns>/<pod>/<container>.log");
+    // support-bundle-kit prefixes every line with its time; the digest keeps the line as written.
+    assert!(l
+        .digest
+        .tail
+        .first()
+        .is_some_and(|t| t.text.starts_with("20")));
+}

@@ -547,3 +547,53 @@ fn newest_time(o: &Object) -> Option<Timestamp> {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{ParsedObject, SourceFormat};
+    use crate::model::object::parse_json_item;
+
+    fn pod(file: u32, format: SourceFormat, image: &str) -> ParsedObject {
+        let text = format!(
+            r#"{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"p","namespace":"ns","uid":"u1"}},"spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}}"#
+        );
+        ParsedObject {
+            object: parse_json_item(&text, "Pod", Some("v1")).unwrap().object,
+            origin: Origin {
+                file,
+                start: 0,
+                end: text.len(),
+                format,
+            },
+            managed_time: None,
+        }
+    }
+
+    #[test]
+    fn an_object_seen_twice_is_merged_and_yaml_beats_describe() {
+        let mut ing = Ingested {
+            objects: vec![
+                pod(0, SourceFormat::Describe, "from-describe"),
+                pod(1, SourceFormat::Yaml, "from-yaml"),
+                pod(2, SourceFormat::Table, "from-table"),
+            ],
+            ..Default::default()
+        };
+        let c = Cluster::build(&mut ing);
+        assert_eq!(c.entries().len(), 1);
+        let e = &c.entries()[0];
+        assert_eq!(e.origin.file, 1, "the YAML copy is kept");
+        let mut also: Vec<u32> = e.also.iter().map(|o| o.file).collect();
+        also.sort();
+        assert_eq!(also, vec![0, 2]);
+        let p = c
+            .get_typed::<k8s_openapi::api::core::v1::Pod>(Some("ns"), "p")
+            .unwrap();
+        assert_eq!(
+            p.spec.as_ref().unwrap().containers[0].image.as_deref(),
+            Some("from-yaml")
+        );
+        assert_eq!(c.inventory().objects_by_kind["Pod"], 1);
+    }
+}
