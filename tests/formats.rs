@@ -569,3 +569,51 @@ impl FromObjectOk for k8s_openapi::api::core::v1::Service {
         Self::from_object(o).is_some()
     }
 }
+
+#[test]
+fn troubleshoot_before_v028_and_renamed_files() {
+    let s = load(&fixture("troubleshoot-old"));
+    assert_eq!(s.layout(), Layout::Troubleshoot);
+    assert_eq!(
+        s.cluster
+            .captured_at
+            .map(ktriage::report::format_time)
+            .as_deref(),
+        Some("2021-06-01T08:30:00Z")
+    );
+    // Bare arrays of kind-less items, extension-less files, the old folder names.
+    assert_eq!(
+        kinds(&s),
+        map(&[
+            ("Certificate", 1),
+            ("ClusterRoleBinding", 1),
+            ("Event", 1),
+            ("PersistentVolume", 1),
+            ("Pod", 2),
+            ("ResourceQuota", 1),
+        ])
+    );
+    assert_eq!(entry(&s, "cluster-resources/pvs").status, Status::Parsed);
+    assert_eq!(
+        entry(&s, "cluster-resources/pod-disruption-budgets-info.json").status,
+        Status::Skipped
+    );
+    // The logs collector before v0.48 wrote <collector>/<pod>/<container>.log and <collector>/<pod>.log.
+    let l = s
+        .cluster
+        .log_of("default", "web-1", "web", Instance::Current)
+        .expect("legacy log attributed by pod name");
+    assert!(l.digest.notable[0].text.contains("Connection refused"));
+    assert!(s
+        .cluster
+        .log_of("default", "web-2", "web", Instance::Current)
+        .is_some());
+    let ev = s.cluster.events_for(&ktriage::model::ObjectRef {
+        kind: "Pod".into(),
+        namespace: Some("default".into()),
+        name: "web-1".into(),
+        uid: Some("uid-web-1".into()),
+    });
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].count, 7);
+}
