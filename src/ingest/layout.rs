@@ -212,8 +212,18 @@ fn is_data_name(name: &str) -> bool {
 }
 
 fn troubleshoot_role(comps: &[&str], name: &str, stem: &str) -> Option<Role> {
+    // Folders of an analyzer test tree may hold `.../cluster-resources/...` below the root.
+    let comps = match comps.iter().position(|c| *c == "cluster-resources") {
+        Some(i) if i > 0 => &comps[i..],
+        _ => comps,
+    };
     let n = comps.len();
-    if name.ends_with("-errors.json") || name == "errors.json" || comps[0] == "collector-errors" {
+    if name.ends_with("-errors.json")
+        || name.ends_with("-info.json")
+        || name == "errors.json"
+        || comps[0] == "collector-errors"
+        || (n > 1 && comps[0].ends_with("-errors"))
+    {
         return Some(Role::Skip(
             "collector error report (what the collector could not gather)",
         ));
