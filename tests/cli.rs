@@ -108,9 +108,8 @@ fn demo_human_report() {
     insta::assert_snapshot!("demo_human", String::from_utf8(out).unwrap());
 }
 
-#[test]
-fn standard_input_archive() {
-    let bytes = std::fs::read(demo()).unwrap();
+/// Runs `ktriage analyze - --format json` on `bytes` and returns the parsed report.
+fn json_from_stdin(bytes: Vec<u8>) -> serde_json::Value {
     let out = ktriage()
         .args(["analyze", "-", "--format", "json"])
         .write_stdin(bytes)
@@ -119,23 +118,21 @@ fn standard_input_archive() {
         .get_output()
         .stdout
         .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn standard_input_archive() {
+    let v = json_from_stdin(std::fs::read(demo()).unwrap());
     assert_eq!(v["snapshot"]["layout"], "troubleshoot");
     assert_eq!(v["inventory"]["objects_by_kind"]["Pod"], 14);
 }
 
 #[test]
 fn standard_input_stream_of_json() {
-    let bytes = std::fs::read(root().join("testdata/fixtures/cluster-info-dump.json")).unwrap();
-    let out = ktriage()
-        .args(["analyze", "-", "--format", "json"])
-        .write_stdin(bytes)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = json_from_stdin(
+        std::fs::read(root().join("testdata/fixtures/cluster-info-dump.json")).unwrap(),
+    );
     assert_eq!(v["snapshot"]["layout"], "cluster-info-dump");
     assert_eq!(v["ledger"][0]["path"], "stdin");
 }
