@@ -617,3 +617,22 @@ fn troubleshoot_before_v028_and_renamed_files() {
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].count, 7);
 }
+
+#[test]
+fn plain_logs_beside_namespace_folders() {
+    let s = load(&fixture("plain-by-namespace"));
+    let l = s
+        .cluster
+        .log_of("shop", "api-1", "app", Instance::Current)
+        .expect("<ns>/<pod>.log");
+    assert_eq!(
+        l.container.as_deref(),
+        Some("app"),
+        "the pod's only container"
+    );
+    assert!(s
+        .cluster
+        .log_of("shop", "api-2", "app", Instance::Previous)
+        .is_some());
+    assert_eq!(s.cluster.inventory().unattributed_logs, 0);
+}

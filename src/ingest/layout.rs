@@ -440,6 +440,16 @@ fn cid_role(comps: &[&str], name: &str, stem: &str) -> Option<Role> {
         [_ns, _file] if is_data_name(name) => Some(Role::Objects {
             kind_hint: kind_for_resource(stem),
         }),
+        [ns, file] if crate::ingest::logs::is_log_name(file) => {
+            // `<ns>/<pod>.log` beside `<ns>/pods.json`, as scripts and generators write them.
+            let (pod, previous) = strip_previous(file_stem_log(file));
+            Some(Role::Log(LogHint {
+                namespace: Some(ns.to_string()),
+                pod: Some(pod.to_string()),
+                previous,
+                ..Default::default()
+            }))
+        }
         [ns, pod, "logs.txt"] => Some(Role::Log(LogHint {
             namespace: Some(ns.to_string()),
             pod: Some(pod.to_string()),

@@ -252,7 +252,9 @@ impl Cluster {
             },
             _ => None,
         };
-        let pod_entry = pod_entry.or_else(|| self.split_pod_container(log));
+        let pod_entry = pod_entry
+            .or_else(|| self.split_pod_container(log))
+            .or_else(|| self.namespace_and_pod(log));
         let Some(i) = pod_entry else {
             // Known namespace and pod from the layout: keep the attribution even without the pod.
             log.attributed = log.namespace.is_some() && log.pod.is_some();
@@ -284,6 +286,21 @@ impl Cluster {
                 _ => {}
             }
         }
+    }
+
+    /// Plain folders: `<a>/<b>.log` read as `<pod>/<container>.log` may be `<ns>/<pod>.log`.
+    fn namespace_and_pod(&self, log: &mut ContainerLog) -> Option<usize> {
+        if log.namespace.is_some() {
+            return None;
+        }
+        let (ns, pod) = (log.pod.clone()?, log.container.clone()?);
+        let i = *self
+            .by_key
+            .get(&("Pod".to_string(), ns.clone(), pod.clone()))?;
+        log.namespace = Some(ns);
+        log.pod = Some(pod);
+        log.container = None;
+        Some(i)
     }
 
     /// Plain folders: `<pod>_<container>.log`, `<pod>-<container>.log`, `<pod>.<container>.log`.
