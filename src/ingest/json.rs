@@ -311,6 +311,81 @@ fn string_end(b: &[u8], start: usize) -> usize {
     b.len()
 }
 
+/// `kind` and `apiVersion` when they are among the first two members of an object and plain
+/// strings (`{"kind": "Pod", "apiVersion": "v1", ...}`); `None` otherwise.
+pub(crate) fn leading_kind(text: &str) -> Option<(&str, Option<&str>)> {
+    let b = text.as_bytes();
+    let mut i = 1usize;
+    let mut kind = None;
+    let mut api = None;
+    let ws = |i: &mut usize| {
+        while *i < b.len() && b[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    let plain_string = |i: &mut usize| -> Option<&str> {
+        if b.get(*i) != Some(&b'"') {
+            return None;
+        }
+        let start = *i + 1;
+        let len = memchr::memchr2(b'"', b'\\', &b[start..])?;
+        if b[start + len] != b'"' {
+            return None;
+        }
+        *i = start + len + 1;
+        text.get(start..start + len)
+    };
+    for _ in 0..2 {
+        ws(&mut i);
+        let key = plain_string(&mut i)?;
+        ws(&mut i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
+        ws(&mut i);
+        let value = plain_string(&mut i)?;
+        match key {
+            "kind" => kind = Some(value),
+            "apiVersion" => api = Some(value),
+            _ => break,
+        }
+        ws(&mut i);
+        if b.get(i) != Some(&b',') {
+            break;
+        }
+        i += 1;
+        if kind.is_some() && api.is_some() {
+            break;
+        }
+    }
+    kind.filter(|k| !k.is_empty()).map(|k| (k, api))
+}
+
+/// Index of the bracket that closes the one at `open` (`[` or `{`), skipping strings.
+pub(crate) fn matching_close(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = string_end(b, i);
+                continue;
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Cuts the elements of the array opening at `start`: `(begin, end, complete)` spans.
 fn split_array(text: &str, start: usize) -> Vec<(usize, usize, bool)> {
     let b = text.as_bytes();
@@ -384,6 +459,21 @@ mod tests {
             items[1].text
         );
         assert!(items[2].list_kind.is_none());
+    }
+
+    #[test]
+    fn leading_kind_members() {
+        assert_eq!(
+            leading_kind(r#"{"kind": "Pod", "apiVersion": "v1", "metadata": {}}"#),
+            Some(("Pod", Some("v1")))
+        );
+        assert_eq!(
+            leading_kind(r#"{ "apiVersion":"apps/v1","kind":"Deployment"}"#),
+            Some(("Deployment", Some("apps/v1")))
+        );
+        assert_eq!(leading_kind(r#"{"kind": "Pod"}"#), Some(("Pod", None)));
+        assert_eq!(leading_kind(r#"{"metadata": {}, "kind": "Pod"}"#), None);
+        assert_eq!(leading_kind(r#"{"kind": "P\"od"}"#), None);
     }
 
     #[test]

@@ -496,6 +496,16 @@ fn json_item(it: &RawItem<'_>, hint: Option<&'static str>) -> ItemResult {
     if !it.text.starts_with('{') {
         return ItemResult::NotK8s;
     }
+    // Objects written by the API server and kubectl lead with `kind` and `apiVersion`: read
+    // them from the first members instead of scanning the whole object twice.
+    if let Some((kind, api)) = json::leading_kind(it.text) {
+        return match parse_json_item(it.text, kind, api) {
+            Ok(p) => {
+                ItemResult::Object(p, it.offset, it.offset + it.text.len(), SourceFormat::Json)
+            }
+            Err(e) => ItemResult::Problem(it.offset, e),
+        };
+    }
     let head: ItemHead = match serde_json::from_str(it.text) {
         Ok(h) => h,
         Err(e) => {

@@ -115,6 +115,10 @@ macro_rules! typed_kinds {
             let mut i = 0usize;
             $(
                 if index == i {
+                    // Fast path without path tracking; the error path is worked out only on failure.
+                    if let Ok(o) = serde_json::from_str::<$ty>(text) {
+                        return Ok(Object::$variant(Box::new(o)));
+                    }
                     let mut de = serde_json::Deserializer::from_str(text);
                     return serde_path_to_error::deserialize::<_, $ty>(&mut de)
                         .map(|o| Object::$variant(Box::new(o)))
@@ -303,8 +307,17 @@ pub fn parse_json_item(
         rewrite: false,
     } = target(kind, api_version)
     {
-        if let Ok(object) = parse_typed_json(index, text) {
-            return Ok(finish(object, Vec::new(), None));
+        // `managedFields` are cut out of the text before the typed parse: nothing reads them,
+        // and their `fieldsV1` trees are the costliest part of an object to build and free.
+        let stripped = strip_managed_fields(text);
+        let (body, managed_time) = match &stripped {
+            Some((t, time)) => (t.as_str(), *time),
+            None => (text, None),
+        };
+        if let Ok(object) = parse_typed_json(index, body) {
+            let mut parsed = finish(object, Vec::new(), None);
+            parsed.managed_time = parsed.managed_time.or(managed_time);
+            return Ok(parsed);
         }
     }
     // Slow path: through a JSON value, which also carries the precise error for the ledger.
@@ -328,6 +341,72 @@ pub fn parse_json_item(
         }
         p
     })
+}
+
+/// Cuts `"managedFields": [...]` (and its comma) out of an object's JSON text, returning the
+/// rest and the newest `time` found in the cut part. `None` when there is nothing to cut or
+/// the text is not shaped as expected (the caller then parses the text as it is).
+pub fn strip_managed_fields(text: &str) -> Option<(String, Option<jiff::Timestamp>)> {
+    const KEY: &[u8] = b"\"managedFields\"";
+    let b = text.as_bytes();
+    let key = memchr::memmem::find(b, KEY)?;
+    if key == 0 || b[key - 1] == b'\\' {
+        return None;
+    }
+    let mut i = key + KEY.len();
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if b.get(i) != Some(&b':') {
+        return None;
+    }
+    i += 1;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let close = crate::ingest::json::matching_close(b, i)?;
+    let cut = &text[key..=close];
+    let mut newest: Option<jiff::Timestamp> = None;
+    for at in memchr::memmem::find_iter(cut.as_bytes(), b"\"time\"") {
+        let rest = cut[at + 6..]
+            .trim_start()
+            .strip_prefix(':')
+            .map(str::trim_start);
+        let Some(rest) = rest.and_then(|r| r.strip_prefix('"')) else {
+            continue;
+        };
+        let Some(end) = rest.find('"') else { continue };
+        if let Ok(t) = rest[..end].parse::<jiff::Timestamp>() {
+            newest = Some(newest.map_or(t, |n| n.max(t)));
+        }
+    }
+    // Remove the member and one comma: the one after it, else the one before it.
+    let mut end = close + 1;
+    let mut j = end;
+    while j < b.len() && b[j].is_ascii_whitespace() {
+        j += 1;
+    }
+    let mut start = key;
+    if b.get(j) == Some(&b',') {
+        end = j + 1;
+    } else {
+        let mut k = key;
+        while k > 0 && b[k - 1].is_ascii_whitespace() {
+            k -= 1;
+        }
+        if k > 0 && b[k - 1] == b',' {
+            start = k - 1;
+        } else {
+            return None;
+        }
+    }
+    let mut out = String::with_capacity(text.len() - (end - start));
+    out.push_str(&text[..start]);
+    out.push_str(&text[end..]);
+    Some((out, newest))
 }
 
 /// Parses one item given as a JSON value (from YAML, or after normalisation).
@@ -621,6 +700,25 @@ fn scrub(object: &mut Object) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn managed_fields_are_cut_and_their_time_kept() {
+        let t = r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","managedFields":[{"manager":"kubectl","time":"2026-01-02T03:04:05Z","fieldsV1":{"f:spec":{"f:x]":{}}}},{"time":"2026-02-02T03:04:05Z"}],"uid":"u"}}"#;
+        let (cut, time) = strip_managed_fields(t).unwrap();
+        assert_eq!(
+            cut,
+            r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"a","uid":"u"}}"#
+        );
+        assert_eq!(time.unwrap().to_string(), "2026-02-02T03:04:05Z");
+        let last = r#"{"metadata":{"name":"a", "managedFields": [] }}"#;
+        assert_eq!(
+            strip_managed_fields(last).unwrap().0,
+            r#"{"metadata":{"name":"a" }}"#
+        );
+        let p = parse_json_item(t, "Pod", Some("v1")).unwrap();
+        assert_eq!(p.managed_time.unwrap().to_string(), "2026-02-02T03:04:05Z");
+        assert_eq!(p.object.metadata().uid.as_deref(), Some("u"));
+    }
 
     #[test]
     fn kindless_pod_is_typed() {
