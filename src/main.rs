@@ -60,11 +60,18 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    if !snapshot.read_anything() {
-        eprintln!("error: nothing in the snapshot could be read as Kubernetes data or logs (see the file list)");
-        return ExitCode::from(2);
-    }
-    ExitCode::SUCCESS
+    let code = if snapshot.read_anything() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "error: nothing in the snapshot could be read as Kubernetes data or logs (see the file list)"
+        );
+        ExitCode::from(2)
+    };
+    // The process ends here: freeing hundreds of thousands of objects one by one would only
+    // delay the exit.
+    std::mem::forget(snapshot);
+    code
 }
 
 /// A progress bar on standard error, shown only for inputs over 64 MiB.

@@ -33,14 +33,156 @@ pub struct SyntaxProblem {
     pub message: String,
 }
 
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(rename = "apiVersion", default)]
-    api_version: Option<String>,
-    #[serde(default)]
+/// One top-level JSON value, read in a single pass: a bare array's elements, or an object's
+/// `kind`, `apiVersion` and `items` (other members are skipped). Items stay raw text.
+#[derive(Default)]
+struct Top<'a> {
+    array: Option<Vec<&'a RawValue>>,
     kind: Option<String>,
-    #[serde(borrow, default)]
-    items: Option<&'a RawValue>,
+    api_version: Option<String>,
+    items: Option<Items<'a>>,
+}
+
+enum Items<'a> {
+    Array(Vec<&'a RawValue>),
+    Null,
+    Other,
+}
+
+enum Key {
+    Kind,
+    ApiVersion,
+    Items,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(match v {
+                    "kind" => Key::Kind,
+                    "apiVersion" => Key::ApiVersion,
+                    "items" => Key::Items,
+                    _ => Key::Other,
+                })
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Items<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Items<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array of items")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Items<'a>, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+                while let Some(x) = seq.next_element::<&'de RawValue>()? {
+                    v.push(x);
+                }
+                Ok(Items::Array(v))
+            }
+            fn visit_unit<E>(self) -> Result<Items<'a>, E> {
+                Ok(Items::Null)
+            }
+            fn visit_none<E>(self) -> Result<Items<'a>, E> {
+                Ok(Items::Null)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Items<'a>, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Items::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Items<'a>, E> {
+                Ok(Items::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Items<'a>, E> {
+                Ok(Items::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Items<'a>, E> {
+                Ok(Items::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Items<'a>, E> {
+                Ok(Items::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Items<'a>, E> {
+                Ok(Items::Other)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Top<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Top<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object or array")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Top<'a>, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+                while let Some(x) = seq.next_element::<&'de RawValue>()? {
+                    v.push(x);
+                }
+                Ok(Top {
+                    array: Some(v),
+                    ..Default::default()
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Top<'a>, A::Error> {
+                let mut top = Top::default();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        // Odd types (`"kind": 3`) read as absent, not as a broken document.
+                        Key::Kind => {
+                            top.kind = map
+                                .next_value::<serde_json::Value>()?
+                                .as_str()
+                                .map(str::to_string)
+                        }
+                        Key::ApiVersion => {
+                            top.api_version = map
+                                .next_value::<serde_json::Value>()?
+                                .as_str()
+                                .map(str::to_string)
+                        }
+                        Key::Items => top.items = Some(map.next_value::<Items<'a>>()?),
+                        Key::Other => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(top)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
 }
 
 /// Splits `text` (which starts at byte `base` of the file, on line `base_line`) into items.
@@ -51,27 +193,31 @@ pub fn split<'a>(
     items: &mut Vec<RawItem<'a>>,
     problems: &mut Vec<SyntaxProblem>,
 ) {
-    let stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Top>();
     let mut consumed = 0usize;
-    for value in stream {
-        match value {
-            Ok(raw) => {
-                let off = offset_in(text, raw.get());
-                consumed = off + raw.get().len();
-                top_value(raw.get(), base + off, file, items, problems);
+    loop {
+        let start = consumed + skip_ws(&text[consumed..]);
+        match stream.next() {
+            None => break,
+            Some(Ok(top)) => {
+                consumed = stream.byte_offset();
+                let raw = &text[start..consumed];
+                if !raw.starts_with('{') && !raw.starts_with('[') {
+                    let (line, column) = line_col(file, base + start);
+                    problems.push(SyntaxProblem {
+                        offset: base + start,
+                        line,
+                        column,
+                        message: "expected a JSON object or array".into(),
+                    });
+                    continue;
+                }
+                top_value(top, raw, base + start, items);
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 // Recover what can be recovered from the broken value onwards.
-                let rest_start = consumed + skip_ws(&text[consumed..]);
                 let at = problem_at(file, base, &e);
-                recover(
-                    &text[rest_start..],
-                    base + rest_start,
-                    file,
-                    items,
-                    problems,
-                    at,
-                );
+                recover(&text[start..], base + start, file, items, problems, at);
                 break;
             }
         }
@@ -86,81 +232,33 @@ fn offset_in(outer: &str, inner: &str) -> usize {
     inner.as_ptr() as usize - outer.as_ptr() as usize
 }
 
-fn top_value<'a>(
-    raw: &'a str,
-    offset: usize,
-    file: &'a str,
-    items: &mut Vec<RawItem<'a>>,
-    problems: &mut Vec<SyntaxProblem>,
-) {
-    if raw.starts_with('[') {
-        match serde_json::from_str::<Vec<&RawValue>>(raw) {
-            Ok(v) => {
-                for item in v {
-                    items.push(RawItem {
-                        text: item.get(),
-                        offset: offset + offset_in(raw, item.get()),
-                        list_kind: None,
-                        list_api_version: None,
-                    });
-                }
-            }
-            Err(e) => problems.push(problem_at(file, offset, &e)),
-        }
-        return;
-    }
-    if !raw.starts_with('{') {
-        let (line, column) = line_col(file, offset);
-        problems.push(SyntaxProblem {
-            offset,
-            line,
-            column,
-            message: "expected a JSON object or array".into(),
-        });
-        return;
-    }
-    let head: Head = match serde_json::from_str(raw) {
-        Ok(h) => h,
-        Err(_) => {
-            // `kind`/`apiVersion` of unexpected types: treat as a plain object.
-            Head {
-                api_version: None,
-                kind: None,
-                items: None,
-            }
-        }
+fn top_value<'a>(top: Top<'a>, raw: &'a str, offset: usize, items: &mut Vec<RawItem<'a>>) {
+    let push = |items: &mut Vec<RawItem<'a>>,
+                v: Vec<&'a RawValue>,
+                kind: Option<String>,
+                api: Option<String>| {
+        items.extend(v.into_iter().map(|item| RawItem {
+            text: item.get(),
+            offset: offset + offset_in(raw, item.get()),
+            list_kind: kind.clone(),
+            list_api_version: api.clone(),
+        }));
     };
-    let is_list = head.items.is_some_and(|i| i.get().starts_with('['))
-        && head.kind.as_deref().is_none_or(|k| k.ends_with("List"));
-    // `"items": null` (an `Option<&RawValue>` reads JSON null as `None`).
-    let null_items = head.items.is_none_or(|i| i.get() == "null")
-        && head.kind.as_deref().is_some_and(|k| k.ends_with("List"));
-    if null_items {
+    if let Some(v) = top.array {
+        push(items, v, None, None);
         return;
     }
-    if !is_list {
-        items.push(RawItem {
+    let listish = top.kind.as_deref().is_none_or(|k| k.ends_with("List"));
+    match top.items {
+        Some(Items::Array(v)) if listish => push(items, v, top.kind, top.api_version),
+        // `"items": null`, or no items at all, in a `*List`: an empty list.
+        Some(Items::Null) | None if top.kind.as_deref().is_some_and(|k| k.ends_with("List")) => {}
+        _ => items.push(RawItem {
             text: raw,
             offset,
             list_kind: None,
             list_api_version: None,
-        });
-        return;
-    }
-    let Some(arr) = head.items else { return };
-    let arr_off = offset + offset_in(raw, arr.get());
-    match serde_json::from_str::<Vec<&RawValue>>(arr.get()) {
-        Ok(v) => {
-            for item in v {
-                items.push(RawItem {
-                    text: item.get(),
-                    offset: arr_off + offset_in(arr.get(), item.get()),
-                    list_kind: head.kind.clone(),
-                    list_api_version: head.api_version.clone(),
-                });
-            }
-        }
-        Err(e) => problems.push(problem_at(file, arr_off, &e)),
+        }),
     }
 }
 
@@ -363,27 +461,44 @@ pub(crate) fn leading_kind(text: &str) -> Option<(&str, Option<&str>)> {
 }
 
 /// Index of the bracket that closes the one at `open` (`[` or `{`), skipping strings.
+/// Only brackets of the same kind are counted: in valid JSON the others nest inside.
 pub(crate) fn matching_close(b: &[u8], open: usize) -> Option<usize> {
+    let (o, c) = match b.get(open)? {
+        b'[' => (b'[', b']'),
+        b'{' => (b'{', b'}'),
+        _ => return None,
+    };
     let mut depth = 0usize;
     let mut i = open;
-    while i < b.len() {
+    loop {
+        i += memchr::memchr3(b'"', o, c, &b[i..])?;
         match b[i] {
             b'"' => {
-                i = string_end(b, i);
-                continue;
+                // Skip the string: to the next quote that is not escaped.
+                let mut j = i + 1;
+                loop {
+                    j += memchr::memchr2(b'"', b'\\', &b[j..])?;
+                    if b[j] == b'\\' {
+                        j += 2;
+                    } else {
+                        break;
+                    }
+                }
+                i = j + 1;
             }
-            b'[' | b'{' => depth += 1,
-            b']' | b'}' => {
-                depth = depth.checked_sub(1)?;
+            x if x == o => {
+                depth += 1;
+                i += 1;
+            }
+            _ => {
+                depth -= 1;
                 if depth == 0 {
                     return Some(i);
                 }
+                i += 1;
             }
-            _ => {}
         }
-        i += 1;
     }
-    None
 }
 
 /// Cuts the elements of the array opening at `start`: `(begin, end, complete)` spans.
