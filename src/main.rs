@@ -74,7 +74,8 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
     code
 }
 
-/// A progress bar on standard error, shown only for inputs over 64 MiB.
+/// A progress bar on standard error, shown once reading has taken half a second (small
+/// snapshots finish before it would appear).
 fn spawn_progress(
     paths: &[std::path::PathBuf],
     counter: Arc<AtomicU64>,
@@ -90,20 +91,21 @@ fn spawn_progress(
     let handle = std::thread::spawn(move || {
         use indicatif::{ProgressBar, ProgressStyle};
         let mut bar: Option<ProgressBar> = None;
+        let started = std::time::Instant::now();
         while !flag.load(Ordering::Relaxed) {
             std::thread::sleep(std::time::Duration::from_millis(100));
             let n = counter.load(Ordering::Relaxed);
-            if bar.is_none() && n > 64 << 20 {
+            if bar.is_none() && started.elapsed() > std::time::Duration::from_millis(500) {
                 let b = if total > 0 {
                     ProgressBar::new(total).with_style(
                         ProgressStyle::with_template(
-                            "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+                            "{spinner} {msg} {bytes}/{total_bytes} ({bytes_per_sec})",
                         )
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                     )
                 } else {
                     ProgressBar::new_spinner().with_style(
-                        ProgressStyle::with_template("{spinner} reading {bytes} ({bytes_per_sec})")
+                        ProgressStyle::with_template("{spinner} {msg} {bytes} ({bytes_per_sec})")
                             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                     )
                 };
@@ -111,6 +113,12 @@ fn spawn_progress(
             }
             if let Some(b) = &bar {
                 b.set_position(n);
+                // Once every byte is read, the rest of the time goes to parsing.
+                b.set_message(if total > 0 && n >= total {
+                    "parsing, read"
+                } else {
+                    "reading"
+                });
             }
         }
         if let Some(b) = bar {
