@@ -7,6 +7,8 @@
 //! about the snapshot. One bad file or item never stops the rest: it lands in the ledger with
 //! its line and column.
 
+pub mod age;
+pub mod describe;
 pub mod json;
 pub mod kinds;
 pub mod layout;
@@ -14,6 +16,7 @@ pub mod ledger;
 pub mod logs;
 mod meta;
 mod parse;
+pub mod table;
 pub mod yaml;
 
 use crate::source::{self, Body, InputInfo, InputKind, ReadOptions, SourceError};
