@@ -636,3 +636,67 @@ fn plain_logs_beside_namespace_folders() {
         .is_some());
     assert_eq!(s.cluster.inventory().unattributed_logs, 0);
 }
+
+#[test]
+fn gzip_rotated_must_gather_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir
+        .path()
+        .join("namespaces/shop/pods/api-1/app/app/logs/rotated");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(b"2023-11-02T06:12:08.1Z stderr F panic: boom\n2023-11-02T06:12:08.2Z stderr F goroutine 1 [running]:\n")
+        .unwrap();
+    std::fs::write(logs.join("0.log.20231102-061208.gz"), gz.finish().unwrap()).unwrap();
+    let s = load(dir.path());
+    assert_eq!(s.layout(), Layout::MustGather);
+    let l = &s.cluster.logs()[0];
+    assert!(l.rotated);
+    assert_eq!(l.digest.lines, 2);
+    assert!(matches!(
+        &l.digest.signals[0].kind,
+        ktriage::ingest::logs::signals::SignalKind::GoPanic { message } if message == "boom"
+    ));
+}
+
+#[test]
+fn demo_previous_log_names_the_missing_variable() {
+    use ktriage::ingest::logs::signals::SignalKind;
+    let s = load(&demo_dir());
+    let prev = s
+        .cluster
+        .log_of(
+            "default",
+            "fastapi-k8s-7f8b9c6d4-xj2kl",
+            "fastapi-k8s",
+            Instance::Previous,
+        )
+        .unwrap();
+    let sig = prev
+        .digest
+        .signals
+        .iter()
+        .find_map(|x| match &x.kind {
+            SignalKind::PythonException {
+                exception,
+                message,
+                frame,
+            } => Some((exception, message, frame, x.line)),
+            _ => None,
+        })
+        .expect("the traceback's exception");
+    assert_eq!(sig.0, "KeyError");
+    assert_eq!(sig.1, "'MAX_STRESS_SECONDS'");
+    assert_eq!(
+        sig.2.as_ref().map(|f| f.file.as_str()),
+        Some("/app/main.py")
+    );
+    let text = std::fs::read_to_string(demo_dir().join(
+        "cluster-resources/pods/logs/default/fastapi-k8s-7f8b9c6d4-xj2kl/fastapi-k8s-previous.log",
+    ))
+    .unwrap();
+    assert_eq!(
+        text.lines().nth(sig.3 as usize - 1),
+        Some("KeyError: 'MAX_STRESS_SECONDS'")
+    );
+}

@@ -146,6 +146,17 @@ pub fn parse_file(
     if let Role::Skip(reason) = role {
         return FileOutcome::skipped(path, reason.to_string());
     }
+    if let (Role::Log(hint), true) = (role, bytes.starts_with(&[0x1f, 0x8b])) {
+        // gzip-compressed rotated logs (must-gather `rotated/<n>.log.<date>.gz`).
+        let mut digests = logs::digest_reader(
+            &mut flate2::read::MultiGzDecoder::new(bytes.as_slice()),
+            LogHint::default(),
+        );
+        for d in &mut digests {
+            merge_hint(&mut d.hint, hint);
+        }
+        return logs_outcome(path, role, digests);
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return FileOutcome::skipped(path, "empty file".into());
     }

@@ -6,6 +6,8 @@
 //! `==== START logs for container C of pod NS/POD ====` ... `==== END ... ====` markers; such
 //! files yield one digest per block, attributed by the markers.
 
+pub mod signals;
+
 use aho_corasick::AhoCorasick;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
@@ -73,6 +75,10 @@ pub struct LogDigest {
     pub error: Option<String>,
     /// A `Create log request error` / `Request log error` line the collector wrote instead.
     pub collection_error: Option<String>,
+    /// What the log says that rules need (tracebacks, panics, OOM...), oldest first.
+    pub signals: Vec<signals::Signal>,
+    /// Signals dropped because of the cap (the most recent are kept).
+    pub signals_dropped: u64,
 }
 
 fn patterns() -> &'static AhoCorasick {
@@ -110,6 +116,9 @@ fn patterns() -> &'static AhoCorasick {
                 "terminat",
                 "sigterm",
                 "sigkill",
+                "eaddrinuse",
+                "eacces",
+                "enoent",
             ])
             .expect("static patterns")
     })
@@ -151,6 +160,7 @@ struct Building {
     tail: VecDeque<LogLine>,
     notable: VecDeque<LogLine>,
     block_left: usize,
+    scanner: signals::Scanner,
 }
 
 impl Building {
@@ -164,6 +174,7 @@ impl Building {
             tail: VecDeque::with_capacity(64),
             notable: VecDeque::new(),
             block_left: 0,
+            scanner: signals::Scanner::default(),
         }
     }
 
@@ -174,6 +185,11 @@ impl Building {
         let text = line_text(raw, full_len);
         let body = strip_timestamp(&text);
         let mut ended = false;
+        let matched = patterns().is_match(body);
+        // The scanner sees the lines that matter and every line of an open traceback.
+        if matched || self.scanner.in_traceback() {
+            self.scanner.line(line_no, &text);
+        }
         let notable = if self.block_left > 0 && is_frame(body) {
             self.block_left -= 1;
             true
@@ -183,7 +199,7 @@ impl Building {
             ended = true;
             true
         } else {
-            patterns().is_match(body)
+            matched
         };
         if !ended && starts_block(body) {
             self.block_left = 200;
@@ -214,6 +230,8 @@ impl Building {
     fn finish(mut self) -> LogDigest {
         self.digest.tail = self.tail.into();
         self.digest.notable = self.notable.into();
+        self.digest.signals_dropped = self.scanner.dropped;
+        self.digest.signals = self.scanner.finish();
         self.digest
     }
 }
