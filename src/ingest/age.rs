@@ -69,9 +69,15 @@ mod tests {
 
     #[test]
     fn event_ages() {
-        assert_eq!(parse_event_age("61s (x2 over 6m23s)"), (Some(61), 2, Some(383)));
+        assert_eq!(
+            parse_event_age("61s (x2 over 6m23s)"),
+            (Some(61), 2, Some(383))
+        );
         assert_eq!(parse_event_age("24m"), (Some(1440), 1, Some(1440)));
-        assert_eq!(parse_event_age("<invalid> (x9 over <invalid>)"), (None, 9, None));
+        assert_eq!(
+            parse_event_age("<invalid> (x9 over <invalid>)"),
+            (None, 9, None)
+        );
         assert_eq!(parse_event_age("<unknown>"), (None, 1, None));
     }
 }
