@@ -9,6 +9,7 @@
 
 pub mod age;
 pub mod describe;
+pub mod harness;
 pub mod json;
 pub mod kinds;
 pub mod layout;

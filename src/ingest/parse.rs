@@ -7,7 +7,7 @@ use super::layout::{Layout, Role};
 use super::ledger::{LedgerEntry, Problem, Status};
 use super::logs::{self, LogDigest, LogHint};
 use super::yaml::{self, Doc};
-use super::{meta, Fact, Origin, ParsedObject, SourceFormat};
+use super::{harness, meta, Fact, Origin, ParsedObject, SourceFormat};
 use crate::model::object::{parse_json_item, parse_value_item, ItemError, Parsed};
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -186,8 +186,45 @@ pub fn parse_file(
             }
             logs_outcome(path, &Role::Log(hint.clone()), digests)
         }
-        Role::Objects { kind_hint } => parse_data(file_id, path, layout, *kind_hint, &text, true),
-        Role::Unknown => parse_data(file_id, path, layout, None, &text, false),
+        Role::Objects { .. } | Role::Unknown => {
+            let (kind_hint, expected) = match role {
+                Role::Objects { kind_hint } => (*kind_hint, true),
+                _ => (None, false),
+            };
+            let wrapper = harness::strip(&text);
+            let range = wrapper
+                .as_ref()
+                .map_or(0..text.len(), |h| h.content.clone());
+            let mut o = parse_data(
+                file_id,
+                path,
+                layout,
+                kind_hint,
+                &text,
+                range,
+                expected,
+                wrapper.as_ref(),
+            );
+            if let Some(h) = &wrapper {
+                let mut note = format!(
+                    "{} line(s) of tool-harness header skipped{}",
+                    h.header_lines,
+                    h.tool
+                        .as_deref()
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default()
+                );
+                for n in &h.notes {
+                    note.push_str("; ");
+                    note.push_str(n);
+                }
+                o.ledger.detail = Some(match o.ledger.detail.take() {
+                    Some(d) => format!("{d}; {note}"),
+                    None => note,
+                });
+            }
+            o
+        }
         Role::Skip(_) => unreachable_skip(path),
     };
     if let Some(n) = note {
@@ -202,6 +239,67 @@ pub fn parse_file(
 
 fn unreachable_skip(path: &str) -> FileOutcome {
     FileOutcome::skipped(path, "skipped".into())
+}
+
+/// Text that is not JSON or YAML: a log when the harness or the file name says so.
+fn text_content(
+    path: &str,
+    text: &str,
+    range: std::ops::Range<usize>,
+    wrapper: Option<&harness::Harness>,
+) -> Option<FileOutcome> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let tool = wrapper.and_then(|w| w.tool.as_deref()).unwrap_or("");
+    let is_log = tool.contains("log") || lower.contains("log");
+    if !is_log {
+        return None;
+    }
+    let mut hint = LogHint {
+        previous: lower.contains("previous") || lower.contains("-prev"),
+        ..Default::default()
+    };
+    if let Some(w) = wrapper {
+        hint.namespace = w.param("namespace").map(str::to_string);
+        hint.pod = w.param("pod_name").or(w.param("name")).map(str::to_string);
+        hint.container = w
+            .param("container_name")
+            .or(w.param("container"))
+            .map(str::to_string);
+        hint.previous |= w
+            .params
+            .get("previous")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+    } else {
+        // `logs-<pod>-<container>.txt`, `<pod>.log.txt`: a candidate tested against the pods.
+        let stem = name.split('.').next().unwrap_or(name);
+        let stem = stem
+            .strip_prefix("logs-")
+            .or_else(|| stem.strip_prefix("logs_"))
+            .unwrap_or(stem);
+        let stem = stem
+            .trim_end_matches("-previous")
+            .trim_end_matches("_previous");
+        if !stem.is_empty() && !stem.contains("logs") {
+            hint.pod = Some(stem.to_string());
+        }
+    }
+    let content = &text[range.clone()];
+    let first = line_of(text, range.start);
+    let mut d = logs::digest_slice(
+        content.strip_suffix('\n').unwrap_or(content).as_bytes(),
+        first,
+        hint.clone(),
+    );
+    if content.is_empty() {
+        d.lines = 0;
+        d.tail.clear();
+    }
+    if let Some(w) = wrapper {
+        d.collection_error = w.notes.iter().find(|n| n.starts_with("stderr:")).cloned();
+    }
+    Some(logs_outcome(path, &Role::Log(hint), vec![d]))
 }
 
 /// A stretch of the file: JSON/YAML text or a `==== START logs ... ====` block.
@@ -316,15 +414,26 @@ enum ItemResult {
     Problem(usize, ItemError),
 }
 
+#[allow(clippy::too_many_arguments)]
 fn parse_data(
     file_id: u32,
     path: &str,
     layout: Layout,
     kind_hint: Option<&'static str>,
     text: &str,
+    range: std::ops::Range<usize>,
     expected: bool,
+    wrapper: Option<&harness::Harness>,
 ) -> FileOutcome {
-    let (segs, is_dump) = segments(text);
+    let base = range.start;
+    let content = &text[range.clone()];
+    if content.trim().is_empty() {
+        if let Some(o) = text_content(path, text, range.clone(), wrapper) {
+            return o;
+        }
+        return FileOutcome::skipped(path, "no content".into());
+    }
+    let (segs, is_dump) = segments(content);
     let mut ledger = LedgerEntry::new(path, Status::Parsed);
     let mut results: Vec<ItemResult> = Vec::new();
     let mut log_digests = Vec::new();
@@ -334,6 +443,7 @@ fn parse_data(
     for seg in segs {
         match seg {
             Segment::Log(t, off, hint) => {
+                let off = off + base;
                 let first = line_of(text, off);
                 let mut d =
                     logs::digest_slice(t.strip_suffix('\n').unwrap_or(t).as_bytes(), first, hint);
@@ -344,6 +454,7 @@ fn parse_data(
                 log_digests.push(d);
             }
             Segment::Data(t, off) => {
+                let off = off + base;
                 let trimmed = t.trim_start();
                 if trimmed.is_empty() {
                     continue;
@@ -371,6 +482,9 @@ fn parse_data(
                         &mut syntax,
                     );
                 } else {
+                    if let Some(o) = text_content(path, text, range.clone(), wrapper) {
+                        return o;
+                    }
                     let mut o = FileOutcome::skipped(
                         path,
                         "text that is neither JSON nor YAML Kubernetes data".into(),

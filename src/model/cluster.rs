@@ -140,33 +140,6 @@ impl Cluster {
                 also: Vec::new(),
             });
         }
-        for (i, e) in c.entries.iter().enumerate() {
-            let kind = e.object.kind().to_string();
-            if kind == "Pod" {
-                if let Some(n) = &e.object.metadata().name {
-                    c.pods_by_name.entry(n.clone()).or_default().push(i);
-                }
-            }
-            c.by_kind.entry(kind).or_default().push(i);
-            if let Some(uid) = e.object.metadata().uid.as_ref().filter(|u| !u.is_empty()) {
-                c.by_uid.insert(uid.clone(), i);
-            }
-            if let Some(r) = record(i, &e.object) {
-                let k = (
-                    r.target.kind.clone(),
-                    r.target.namespace.clone().unwrap_or_default(),
-                    r.target.name.clone(),
-                );
-                c.events_by_target
-                    .entry(k)
-                    .or_default()
-                    .push(c.events.len());
-                c.events.push(r);
-            }
-        }
-        for l in std::mem::take(&mut ingested.logs) {
-            c.attach_log(l);
-        }
         // Snapshot time: metadata first, then the folder name, then the data, then the archive.
         let mut from_meta = None;
         let mut from_name = None;
@@ -195,6 +168,41 @@ impl Cluster {
         if let Some((t, src)) = from_meta.or(from_name).or(from_data).or(from_archive) {
             c.captured_at = Some(t);
             c.captured_at_source = Some(src);
+        }
+        // Events read from describe text and tables carry ages, not times: anchor them now.
+        if let Some(now) = c.captured_at {
+            for e in &mut c.entries {
+                if let Object::Event(ev) = &mut e.object {
+                    anchor_event_ages(ev, now);
+                }
+            }
+        }
+        for (i, e) in c.entries.iter().enumerate() {
+            let kind = e.object.kind().to_string();
+            if kind == "Pod" {
+                if let Some(n) = &e.object.metadata().name {
+                    c.pods_by_name.entry(n.clone()).or_default().push(i);
+                }
+            }
+            c.by_kind.entry(kind).or_default().push(i);
+            if let Some(uid) = e.object.metadata().uid.as_ref().filter(|u| !u.is_empty()) {
+                c.by_uid.insert(uid.clone(), i);
+            }
+            if let Some(r) = record(i, &e.object) {
+                let k = (
+                    r.target.kind.clone(),
+                    r.target.namespace.clone().unwrap_or_default(),
+                    r.target.name.clone(),
+                );
+                c.events_by_target
+                    .entry(k)
+                    .or_default()
+                    .push(c.events.len());
+                c.events.push(r);
+            }
+        }
+        for l in std::mem::take(&mut ingested.logs) {
+            c.attach_log(l);
         }
         if c.kubernetes_version.is_none() {
             c.kubernetes_version = c
@@ -497,6 +505,30 @@ impl Cluster {
     }
 }
 
+/// Annotation with the age, in seconds, of an event's last occurrence when read from text.
+pub const LAST_SEEN_AGE: &str = "ktriage.io/last-seen-age";
+/// Annotation with the age, in seconds, of an event's first occurrence when read from text.
+pub const FIRST_SEEN_AGE: &str = "ktriage.io/first-seen-age";
+
+/// Turns the ages of an event read from text (`61s (x2 over 6m23s)`) into times before `now`.
+fn anchor_event_ages(ev: &mut k8s_openapi::api::core::v1::Event, now: Timestamp) {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    let Some(ann) = ev.metadata.annotations.as_ref() else {
+        return;
+    };
+    let at = |key: &str| {
+        let secs: i64 = ann.get(key)?.parse().ok()?;
+        now.checked_sub(jiff::SignedDuration::from_secs(secs)).ok()
+    };
+    let (last, first) = (at(LAST_SEEN_AGE), at(FIRST_SEEN_AGE));
+    if ev.last_timestamp.is_none() {
+        ev.last_timestamp = last.map(Time);
+    }
+    if ev.first_timestamp.is_none() {
+        ev.first_timestamp = first.or(last).map(Time);
+    }
+}
+
 fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.max(y)),
@@ -612,5 +644,39 @@ mod tests {
             Some("from-yaml")
         );
         assert_eq!(c.inventory().objects_by_kind["Pod"], 1);
+    }
+}
+
+#[cfg(test)]
+mod age_tests {
+    use super::*;
+    use crate::ingest::{ParsedObject, SourceFormat};
+    use crate::model::object::parse_json_item;
+
+    #[test]
+    fn event_ages_become_times_before_the_snapshot() {
+        let text = r#"{"kind":"Event","apiVersion":"v1","metadata":{"name":"p.1","namespace":"ns","annotations":{"ktriage.io/last-seen-age":"61","ktriage.io/first-seen-age":"383"}},"involvedObject":{"kind":"Pod","namespace":"ns","name":"p"},"reason":"BackOff","count":2}"#;
+        let mut ing = Ingested {
+            objects: vec![ParsedObject {
+                object: parse_json_item(text, "Event", Some("v1")).unwrap().object,
+                origin: Origin {
+                    file: 0,
+                    start: 0,
+                    end: text.len(),
+                    format: SourceFormat::Describe,
+                },
+                managed_time: None,
+            }],
+            facts: vec![Fact::CapturedAt(
+                "2026-01-02T03:04:05Z".parse().unwrap(),
+                "test".into(),
+            )],
+            ..Default::default()
+        };
+        let c = Cluster::build(&mut ing);
+        let ev = &c.events()[0];
+        assert_eq!(ev.last.unwrap().to_string(), "2026-01-02T03:03:04Z");
+        assert_eq!(ev.first.unwrap().to_string(), "2026-01-02T02:57:42Z");
+        assert_eq!(ev.count, 2);
     }
 }

@@ -8,7 +8,9 @@ mod events;
 pub mod object;
 mod relations;
 
-pub use cluster::{Cluster, ContainerLog, Entry, Inventory, NodeCounts};
+pub use cluster::{
+    Cluster, ContainerLog, Entry, Inventory, NodeCounts, FIRST_SEEN_AGE, LAST_SEEN_AGE,
+};
 pub use events::EventRecord;
 pub use object::{DynamicObject, Object, Typed};
 pub use relations::{pod_references, selector_matches, PodReference};

@@ -576,8 +576,34 @@ fn repair_at(root: &mut Value, path: &[PathSeg], message: &str) -> Repair {
             *cur = Value::String(b.to_string());
             Repair::Coerced
         }
+        // A string that did not parse as its type (a time): mended when it is a time with a
+        // lost `T` (`2025-08-2312:02:32Z`, `2025-08-23 12:02:32Z`), else unknown.
+        Value::String(s) if !message.starts_with("invalid type") => match mend_time(s) {
+            Some(fixed) => {
+                *cur = Value::String(fixed);
+                Repair::Coerced
+            }
+            None => {
+                *cur = Value::Null;
+                Repair::Unknown
+            }
+        },
         _ => Repair::None,
     }
+}
+
+/// A timestamp whose `T` was lost in a paste, put back; `None` when that does not make it a time.
+fn mend_time(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    if b.len() < 18 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let fixed = match b[10] {
+        b' ' => format!("{}T{}", &s[..10], &s[11..]),
+        c if c.is_ascii_digit() => format!("{}T{}", &s[..10], &s[10..]),
+        _ => return None,
+    };
+    fixed.parse::<jiff::Timestamp>().ok().map(|_| fixed)
 }
 
 /// Walks a field path to a value.
@@ -785,6 +811,27 @@ mod tests {
         let Object::Event(e) = p.object else { panic!() };
         assert!(e.event_time.is_none());
         assert!(e.reason.is_none());
+    }
+
+    #[test]
+    fn times_with_a_lost_t_are_mended_and_bad_times_are_unknown() {
+        let v: Value = serde_json::from_str(
+            r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","creationTimestamp":"2025-08-2312:02:32Z","deletionTimestamp":"yesterday"}}"#,
+        )
+        .unwrap();
+        let p = parse_value_item(v, "Pod", Some("v1"), false).unwrap();
+        let Object::Pod(pod) = p.object else {
+            panic!("{:?}", p.kept_untyped)
+        };
+        assert_eq!(
+            pod.metadata.creation_timestamp.unwrap().0.to_string(),
+            "2025-08-23T12:02:32Z"
+        );
+        assert!(pod.metadata.deletion_timestamp.is_none());
+        assert_eq!(
+            p.unknown_fields,
+            vec!["metadata.deletionTimestamp".to_string()]
+        );
     }
 
     #[test]
