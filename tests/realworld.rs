@@ -465,3 +465,59 @@ fn support_bundle_kit_logs_attributed() {
         .first()
         .is_some_and(|t| t.text.starts_with("20")));
 }
+
+#[test]
+fn holmesgpt_logs_behind_harness_headers() {
+    use ktriage::ingest::logs::Instance;
+    let Some(dir) = realworld("holmesgpt/tests/llm/fixtures") else {
+        return;
+    };
+    let s = ktriage::load(&[dir], &Default::default()).unwrap();
+    let entry = |p: &str| s.ingested.ledger.iter().find(|l| l.path == p).unwrap();
+    let logs = entry("test_ask_holmes/09_crashpod/kubectl_logs.txt");
+    assert_eq!(logs.status, Status::Parsed);
+    assert_eq!(logs.format, Some("log"));
+    assert!(logs
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("harness header skipped"));
+    // The harness names the pod; the log starts on line 4, after the header and `stdout:`.
+    let l = s
+        .cluster
+        .logs()
+        .iter()
+        .find(|l| l.pod.as_deref() == Some("payment-processing-worker-747ccfb9db-78qds"))
+        .expect("log tied to the pod the harness names");
+    assert_eq!(l.namespace.as_deref(), Some("default"));
+    assert_eq!(
+        l.digest.tail[0].text,
+        "Environment variable DEPLOY_ENV is undefined"
+    );
+    assert_eq!(l.digest.tail[0].line, 4);
+    // A failed `kubectl logs --previous` keeps the collector's error.
+    let prev = s
+        .cluster
+        .logs()
+        .iter()
+        .find(|l| l.pod.as_deref() == Some("logging-agent") && l.instance == Instance::Previous)
+        .unwrap();
+    assert!(prev
+        .digest
+        .collection_error
+        .as_deref()
+        .unwrap()
+        .contains("previous terminated container"));
+    // DNS failures in an application log are notable lines.
+    let dns = s
+        .cluster
+        .logs()
+        .iter()
+        .find(|l| l.pod.as_deref() == Some("client"))
+        .unwrap();
+    assert!(dns
+        .digest
+        .notable
+        .iter()
+        .any(|n| n.text.contains("NameResolutionError")));
+}
