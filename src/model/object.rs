@@ -130,10 +130,14 @@ macro_rules! typed_kinds {
             Err(ItemError { message: "unknown kind index".into(), path: None, line: None, column: None, segments: Vec::new() })
         }
 
-        fn parse_typed_value(index: usize, value: Value) -> Result<Object, ItemError> {
+        fn parse_typed_value(index: usize, value: &Value) -> Result<Object, ItemError> {
             let mut i = 0usize;
             $(
                 if index == i {
+                    // Read from a borrowed value (no clone); track the path only on failure.
+                    if let Ok(o) = <$ty as serde::Deserialize>::deserialize(value) {
+                        return Ok(Object::$variant(Box::new(o)));
+                    }
                     return serde_path_to_error::deserialize::<_, $ty>(value)
                         .map(|o| Object::$variant(Box::new(o)))
                         .map_err(value_error);
@@ -448,10 +452,20 @@ pub fn parse_value_item(
             );
         }
     }
+    // managedFields are dropped from the value before the typed parse (see
+    // `strip_managed_fields` for the JSON text); their newest time is kept.
+    let managed_time = take_managed_fields(&mut value);
+    let with_time = |mut p: Parsed| {
+        p.managed_time = p.managed_time.or(managed_time);
+        p
+    };
+    if let Ok(object) = parse_typed_value(index, &value) {
+        return Ok(with_time(finish(object, unknown, None)));
+    }
     let mut attempt = value.clone();
     for _ in 0..256 {
-        match parse_typed_value(index, attempt.clone()) {
-            Ok(object) => return Ok(finish(object, unknown, None)),
+        match parse_typed_value(index, &attempt) {
+            Ok(object) => return Ok(with_time(finish(object, unknown, None))),
             Err(e) => {
                 // A redacted or "null" string where a typed value belongs is unknown, not wrong.
                 let Some(path) = e.path.clone() else {
@@ -478,6 +492,19 @@ pub fn parse_value_item(
             segments: Vec::new(),
         }),
     ))
+}
+
+/// Removes `metadata.managedFields` from an object value; returns their newest `time`.
+fn take_managed_fields(value: &mut Value) -> Option<jiff::Timestamp> {
+    let fields = value
+        .get_mut("metadata")?
+        .as_object_mut()?
+        .remove("managedFields")?;
+    fields
+        .as_array()?
+        .iter()
+        .filter_map(|f| f.get("time")?.as_str()?.parse::<jiff::Timestamp>().ok())
+        .max()
 }
 
 fn value_type(v: &Value) -> &'static str {
