@@ -700,3 +700,27 @@ fn demo_previous_log_names_the_missing_variable() {
         Some("KeyError: 'MAX_STRESS_SECONDS'")
     );
 }
+
+#[test]
+fn redacted_values_are_unknown_and_said_so() {
+    let s = load(&fixture("redacted"));
+    let e = entry(&s, "pods.json");
+    assert_eq!(e.status, Status::Parsed);
+    let d = e.detail.as_deref().unwrap();
+    assert!(d.contains("values treated as unknown"), "{d}");
+    assert!(
+        d.contains("Pod payments/billing-0 (line 5): metadata.creationTimestamp, status.startTime"),
+        "{d}"
+    );
+    let p = s
+        .cluster
+        .get_typed::<Pod>(Some("payments"), "billing-0")
+        .expect("still a typed Pod");
+    assert!(p.metadata.creation_timestamp.is_none());
+    assert_eq!(p.status.as_ref().unwrap().phase.as_deref(), Some("Running"));
+    // Redacted strings stay as written; the model can tell them apart.
+    let env = p.spec.as_ref().unwrap().containers[0].env.as_ref().unwrap();
+    assert!(ktriage::model::object::is_redaction_marker(
+        env[0].value.as_deref().unwrap()
+    ));
+}

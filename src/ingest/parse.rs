@@ -7,7 +7,7 @@ use super::layout::{Layout, Role};
 use super::ledger::{LedgerEntry, Problem, Status};
 use super::logs::{self, LogDigest, LogHint};
 use super::yaml::{self, Doc};
-use super::{harness, meta, Fact, Origin, ParsedObject, SourceFormat};
+use super::{describe, harness, meta, table, Fact, Origin, ParsedObject, SourceFormat};
 use crate::model::object::{parse_json_item, parse_value_item, ItemError, Parsed};
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -243,11 +243,50 @@ fn unreachable_skip(path: &str) -> FileOutcome {
 
 /// Text that is not JSON or YAML: a log when the harness or the file name says so.
 fn text_content(
+    file_id: u32,
     path: &str,
     text: &str,
     range: std::ops::Range<usize>,
     wrapper: Option<&harness::Harness>,
 ) -> Option<FileOutcome> {
+    let content = &text[range.clone()];
+    // Content first: describe text and `kubectl get` tables, by their shape.
+    if describe::looks_like_describe(content) {
+        let out = describe::parse(content);
+        let objects = out
+            .objects
+            .into_iter()
+            .map(|d| (d.object, d.start, d.end))
+            .collect();
+        return Some(text_objects(
+            file_id,
+            path,
+            text,
+            range,
+            objects,
+            out.problems,
+            SourceFormat::Describe,
+            wrapper,
+        ));
+    }
+    if table::looks_like_table(content) {
+        let out = table::parse(content);
+        let objects = out
+            .objects
+            .into_iter()
+            .map(|t| (t.object, t.start, t.end))
+            .collect();
+        return Some(text_objects(
+            file_id,
+            path,
+            text,
+            range,
+            objects,
+            out.problems,
+            SourceFormat::Table,
+            wrapper,
+        ));
+    }
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
     let tool = wrapper.and_then(|w| w.tool.as_deref()).unwrap_or("");
@@ -300,6 +339,110 @@ fn text_content(
         d.collection_error = w.notes.iter().find(|n| n.starts_with("stderr:")).cloned();
     }
     Some(logs_outcome(path, &Role::Log(hint), vec![d]))
+}
+
+/// The outcome of a describe or table file: objects with origins in the file, and problems at
+/// file lines.
+#[allow(clippy::too_many_arguments)]
+fn text_objects(
+    file_id: u32,
+    path: &str,
+    text: &str,
+    range: std::ops::Range<usize>,
+    objects: Vec<(crate::model::Object, usize, usize)>,
+    problems: Vec<Problem>,
+    format: SourceFormat,
+    wrapper: Option<&harness::Harness>,
+) -> FileOutcome {
+    let base = range.start;
+    let line_base = line_of(text, base) as usize - 1;
+    let mut ledger = LedgerEntry::new(path, Status::Parsed);
+    ledger.format = Some(match format {
+        SourceFormat::Describe => "describe",
+        _ => "table",
+    });
+    ledger.problems = problems
+        .into_iter()
+        .map(|p| Problem {
+            line: p.line.map(|l| l + line_base),
+            ..p
+        })
+        .collect();
+    let namespace = wrapper.and_then(|w| w.param("namespace"));
+    let objects: Vec<ParsedObject> = objects
+        .into_iter()
+        .map(|(mut object, start, end)| ParsedObject {
+            object: {
+                fill_identity(&mut object, namespace, file_id, base + start);
+                object
+            },
+            origin: Origin {
+                file: file_id,
+                start: base + start,
+                end: base + end,
+                format,
+            },
+            managed_time: None,
+        })
+        .collect();
+    ledger.objects = Some(objects.len());
+    ledger.settle(!objects.is_empty());
+    if ledger.status == Status::Error {
+        ledger.objects = None;
+    }
+    FileOutcome {
+        ledger,
+        objects,
+        logs: Vec::new(),
+        facts: Vec::new(),
+    }
+}
+
+/// Text tables and describe output leave out what the command line said: the namespace (given
+/// to `-n`, known here from a tool harness) and the names of events. Events are named after
+/// their object, their file and their place in it, so that two rows never merge.
+fn fill_identity(
+    object: &mut crate::model::Object,
+    namespace: Option<&str>,
+    file_id: u32,
+    offset: usize,
+) {
+    let cluster_scoped = matches!(
+        object.kind(),
+        "Node"
+            | "PersistentVolume"
+            | "StorageClass"
+            | "Namespace"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+    );
+    let is_event = object.kind() == "Event";
+    let target = match object {
+        crate::model::Object::Event(e) => e.involved_object.name.clone(),
+        _ => None,
+    };
+    let meta = object.metadata_mut();
+    if !cluster_scoped && meta.namespace.as_deref().is_none_or(str::is_empty) {
+        if let Some(ns) = namespace {
+            meta.namespace = Some(ns.to_string());
+        }
+    }
+    if is_event {
+        // Rows of two files (two describes of one pod) must not merge into one event.
+        meta.name = Some(format!(
+            "{}.f{file_id}-{offset}",
+            target.unwrap_or_default()
+        ));
+    }
+    if let crate::model::Object::Event(e) = object {
+        if e.involved_object
+            .namespace
+            .as_deref()
+            .is_none_or(str::is_empty)
+        {
+            e.involved_object.namespace = e.metadata.namespace.clone();
+        }
+    }
 }
 
 /// A stretch of the file: JSON/YAML text or a `==== START logs ... ====` block.
@@ -428,7 +571,7 @@ fn parse_data(
     let base = range.start;
     let content = &text[range.clone()];
     if content.trim().is_empty() {
-        if let Some(o) = text_content(path, text, range.clone(), wrapper) {
+        if let Some(o) = text_content(file_id, path, text, range.clone(), wrapper) {
             return o;
         }
         return FileOutcome::skipped(path, "no content".into());
@@ -482,7 +625,7 @@ fn parse_data(
                         &mut syntax,
                     );
                 } else {
-                    if let Some(o) = text_content(path, text, range.clone(), wrapper) {
+                    if let Some(o) = text_content(file_id, path, text, range.clone(), wrapper) {
                         return o;
                     }
                     let mut o = FileOutcome::skipped(
@@ -497,9 +640,19 @@ fn parse_data(
     }
     let mut objects = Vec::new();
     let mut not_k8s = 0usize;
+    let mut unknown: Vec<String> = Vec::new();
     for r in results {
         match r {
             ItemResult::Object(p, start, end, format) => {
+                if !p.unknown_fields.is_empty() {
+                    let (line, _) = json::line_col(text, start);
+                    unknown.push(format!(
+                        "{} {} (line {line}): {}",
+                        p.object.kind(),
+                        display_name(&p.object),
+                        p.unknown_fields.join(", ")
+                    ));
+                }
                 if let Some(e) = &p.kept_untyped {
                     let (line, column) = pos_in(text, start, e);
                     ledger.problems.push(Problem {
@@ -550,8 +703,27 @@ fn parse_data(
         o.ledger.format = ledger.format;
         return o;
     }
+    let mut notes = Vec::new();
     if not_k8s > 0 {
-        ledger.detail = Some(format!("{not_k8s} items without a kind were ignored"));
+        notes.push(format!("{not_k8s} items without a kind were ignored"));
+    }
+    if !unknown.is_empty() {
+        // Redacted (`***HIDDEN***`) or unreadable values: kept as unknown, said once per object.
+        let shown: Vec<&str> = unknown.iter().take(3).map(String::as_str).collect();
+        let more = unknown.len().saturating_sub(3);
+        notes.push(format!(
+            "values treated as unknown (redacted or unreadable) in {} object(s): {}{}",
+            unknown.len(),
+            shown.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if !notes.is_empty() {
+        ledger.detail = Some(notes.join("; "));
     }
     ledger.objects = Some(objects.len());
     let read_something = !objects.is_empty() || !log_digests.is_empty();

@@ -544,15 +544,14 @@ fn newest_time(o: &Object) -> Option<Timestamp> {
     let mut t = m.creation_timestamp.as_ref().map(|t| t.0);
     t = max_opt(t, m.deletion_timestamp.as_ref().map(|t| t.0));
     let cs_time = |c: &ContainerStatus| {
-        let s = c.state.as_ref()?;
+        let s = c.state.as_ref();
+        let last = c.last_state.as_ref();
         [
-            s.running
-                .as_ref()
-                .and_then(|r| r.started_at.as_ref())
+            s.and_then(|s| s.running.as_ref()?.started_at.as_ref())
                 .map(|t| t.0),
-            s.terminated
-                .as_ref()
-                .and_then(|r| r.finished_at.as_ref())
+            s.and_then(|s| s.terminated.as_ref()?.finished_at.as_ref())
+                .map(|t| t.0),
+            last.and_then(|s| s.terminated.as_ref()?.finished_at.as_ref())
                 .map(|t| t.0),
         ]
         .into_iter()
@@ -562,6 +561,7 @@ fn newest_time(o: &Object) -> Option<Timestamp> {
     match o {
         Object::Pod(p) => {
             if let Some(s) = &p.status {
+                t = max_opt(t, s.start_time.as_ref().map(|x| x.0));
                 for c in s.conditions.iter().flatten() {
                     t = max_opt(t, c.last_transition_time.as_ref().map(|x| x.0));
                     t = max_opt(t, c.last_probe_time.as_ref().map(|x| x.0));
