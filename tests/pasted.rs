@@ -168,3 +168,30 @@ fn a_folder_with_one_describe_and_one_log() {
             if exception == "sqlalchemy.exc.ArgumentError"
     )));
 }
+
+#[test]
+fn describe_fields_keep_their_place_in_the_file() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/pasted");
+    let text = std::fs::read_to_string(dir.join("describe-api.txt")).unwrap();
+    let s = load(dir);
+    let e = s
+        .cluster
+        .get("Pod", Some("shop"), "api-6d9f7c8b5-x2x9z")
+        .unwrap();
+    let at = |suffix: &str| {
+        let f = e
+            .spans
+            .iter()
+            .find(|f| f.path.ends_with(suffix))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no span for {suffix}: {:?}",
+                    e.spans.iter().map(|f| &f.path).collect::<Vec<_>>()
+                )
+            });
+        &text[f.start..f.end]
+    };
+    assert_eq!(at("restartCount"), "7");
+    assert_eq!(at("lastState.terminated.exitCode"), "1");
+    assert_eq!(at("lastState.terminated.reason"), "Error");
+}

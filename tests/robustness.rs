@@ -1,15 +1,18 @@
-//! No input makes ktriage panic: every fixture cut at many points, and with bytes flipped, is
-//! read to the end, and each file still lands in the ledger.
+//! No input makes ktriage panic: every fixture (data, describe text, tables, logs, the demo
+//! bundle) cut at many points, and with bytes flipped, is read to the end, and each file still
+//! lands in the ledger.
 
 use std::path::Path;
 
 fn inputs() -> Vec<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let mut v = Vec::new();
-    for e in walkdir::WalkDir::new(root.join("fixtures")).sort_by_file_name() {
-        let e = e.unwrap();
-        if e.file_type().is_file() {
-            v.push(e.path().to_path_buf());
+    for dir in ["fixtures", "describe", "tables"] {
+        for e in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+            let e = e.unwrap();
+            if e.file_type().is_file() {
+                v.push(e.path().to_path_buf());
+            }
         }
     }
     v.push(root.join("demo/fastapi-k8s-bundle.tar.gz"));

@@ -83,6 +83,9 @@ pub struct ParsedObject {
     pub origin: Origin,
     /// Newest `managedFields` time (the object's last write), kept before they are dropped.
     pub managed_time: Option<jiff::Timestamp>,
+    /// Byte ranges of fields read from text (describe output), already offset into the file.
+    /// Empty for YAML and JSON, whose fields are located when a report needs them.
+    pub spans: Vec<describe::FieldSpan>,
 }
 
 /// A log digest and the file it came from.

@@ -256,7 +256,7 @@ fn text_content(
         let objects = out
             .objects
             .into_iter()
-            .map(|d| (d.object, d.start, d.end))
+            .map(|d| (d.object, d.start, d.end, d.spans))
             .collect();
         return Some(text_objects(
             file_id,
@@ -274,7 +274,7 @@ fn text_content(
         let objects = out
             .objects
             .into_iter()
-            .map(|t| (t.object, t.start, t.end))
+            .map(|t| (t.object, t.start, t.end, Vec::new()))
             .collect();
         return Some(text_objects(
             file_id,
@@ -349,7 +349,7 @@ fn text_objects(
     path: &str,
     text: &str,
     range: std::ops::Range<usize>,
-    objects: Vec<(crate::model::Object, usize, usize)>,
+    objects: Vec<(crate::model::Object, usize, usize, Vec<describe::FieldSpan>)>,
     problems: Vec<Problem>,
     format: SourceFormat,
     wrapper: Option<&harness::Harness>,
@@ -371,7 +371,7 @@ fn text_objects(
     let namespace = wrapper.and_then(|w| w.param("namespace"));
     let objects: Vec<ParsedObject> = objects
         .into_iter()
-        .map(|(mut object, start, end)| ParsedObject {
+        .map(|(mut object, start, end, spans)| ParsedObject {
             object: {
                 fill_identity(&mut object, namespace, file_id, base + start);
                 object
@@ -383,6 +383,14 @@ fn text_objects(
                 format,
             },
             managed_time: None,
+            spans: spans
+                .into_iter()
+                .map(|f| describe::FieldSpan {
+                    path: f.path,
+                    start: base + f.start,
+                    end: base + f.end,
+                })
+                .collect(),
         })
         .collect();
     ledger.objects = Some(objects.len());
@@ -667,6 +675,7 @@ fn parse_data(
                 }
                 objects.push(ParsedObject {
                     managed_time: p.managed_time,
+                    spans: Vec::new(),
                     object: p.object,
                     origin: Origin {
                         file: file_id,

@@ -17,6 +17,9 @@ pub struct Entry {
     pub origin: Origin,
     /// Where other copies were read.
     pub also: Vec<Origin>,
+    /// Where each field of the kept copy is in its file, when it was read from text
+    /// (`status.containerStatuses[0].lastState.terminated.exitCode` → bytes).
+    pub spans: Vec<crate::ingest::describe::FieldSpan>,
 }
 
 impl Entry {
@@ -123,9 +126,9 @@ impl Cluster {
             if let Some(&i) = c.by_key.get(&key) {
                 let e = &mut c.entries[i];
                 if p.origin.format.rank() > e.origin.format.rank() {
-                    let old = std::mem::replace(&mut e.object, p.object);
+                    e.object = p.object;
+                    e.spans = p.spans;
                     let old_origin = std::mem::replace(&mut e.origin, p.origin);
-                    drop(old);
                     e.also.push(old_origin);
                 } else {
                     e.also.push(p.origin);
@@ -138,6 +141,7 @@ impl Cluster {
                 object: p.object,
                 origin: p.origin,
                 also: Vec::new(),
+                spans: p.spans,
             });
         }
         // Snapshot time: metadata first, then the folder name, then the data, then the archive.
@@ -616,6 +620,7 @@ mod tests {
                 format,
             },
             managed_time: None,
+            spans: Vec::new(),
         }
     }
 
@@ -666,6 +671,7 @@ mod age_tests {
                     format: SourceFormat::Describe,
                 },
                 managed_time: None,
+                spans: Vec::new(),
             }],
             facts: vec![Fact::CapturedAt(
                 "2026-01-02T03:04:05Z".parse().unwrap(),
