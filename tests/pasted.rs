@@ -3,18 +3,12 @@
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 use ktriage::ingest::Status;
+mod common;
+
 use std::path::{Path, PathBuf};
 
 fn holmes(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realworld/holmesgpt/tests/llm/fixtures")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("note: {} is absent; skipping", p.display());
-        None
-    }
+    common::realworld(&format!("holmesgpt/tests/llm/fixtures/{rel}"))
 }
 
 fn load(p: PathBuf) -> ktriage::Snapshot {

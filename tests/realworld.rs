@@ -6,19 +6,10 @@
 
 use ktriage::ingest::{rebase, Layout, Status};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+mod common;
 
-fn realworld(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realworld")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("note: {} is absent; skipping", p.display());
-        None
-    }
-}
+use common::realworld;
+use std::path::Path;
 
 /// Every file (and link) of a directory or tar archive, relative to `root` inside it.
 fn all_files(input: &Path, root: &str) -> BTreeSet<String> {

@@ -251,40 +251,28 @@ fn text_content(
 ) -> Option<FileOutcome> {
     let content = &text[range.clone()];
     // Content first: describe text and `kubectl get` tables, by their shape.
-    if describe::looks_like_describe(content) {
+    let read = if describe::looks_like_describe(content) {
         let out = describe::parse(content);
         let objects = out
             .objects
             .into_iter()
             .map(|d| (d.object, d.start, d.end, d.spans))
             .collect();
-        return Some(text_objects(
-            file_id,
-            path,
-            text,
-            range,
-            objects,
-            out.problems,
-            SourceFormat::Describe,
-            wrapper,
-        ));
-    }
-    if table::looks_like_table(content) {
+        Some((objects, out.problems, SourceFormat::Describe))
+    } else if table::looks_like_table(content) {
         let out = table::parse(content);
         let objects = out
             .objects
             .into_iter()
             .map(|t| (t.object, t.start, t.end, Vec::new()))
             .collect();
+        Some((objects, out.problems, SourceFormat::Table))
+    } else {
+        None
+    };
+    if let Some((objects, problems, format)) = read {
         return Some(text_objects(
-            file_id,
-            path,
-            text,
-            range,
-            objects,
-            out.problems,
-            SourceFormat::Table,
-            wrapper,
+            file_id, path, text, range, objects, problems, format, wrapper,
         ));
     }
     let name = path.rsplit('/').next().unwrap_or(path);
