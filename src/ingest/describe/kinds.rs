@@ -170,9 +170,7 @@ pub(crate) fn build_node(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'
                 status.insert("nodeInfo".into(), Value::Object(m));
             }
             "PodCIDR" => {
-                if let Some(s) = ctx.string("spec.podCIDR", v) {
-                    spec.insert("podCIDR".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "podCIDR", v);
             }
             "PodCIDRs" => {
                 let list: Vec<Value> = ctx.text(v).split(',').map(|s| json!(s.trim())).collect();
@@ -181,14 +179,10 @@ pub(crate) fn build_node(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'
                 }
             }
             "ProviderID" => {
-                if let Some(s) = ctx.string("spec.providerID", v) {
-                    spec.insert("providerID".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "providerID", v);
             }
             "ExternalID" => {
-                if let Some(s) = ctx.string("spec.externalID", v) {
-                    spec.insert("externalID".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "externalID", v);
             }
             // Derived from labels, or with no API field on the Node.
             "Roles"
@@ -358,14 +352,10 @@ pub(crate) fn build_service(
                 }
             }
             "Type" => {
-                if let Some(s) = ctx.string("spec.type", v) {
-                    spec.insert("type".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "type", v);
             }
             "IP" => {
-                if let Some(s) = ctx.string("spec.clusterIP", v) {
-                    spec.insert("clusterIP".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "clusterIP", v);
             }
             "IPs" => {
                 if !is_none(t) {
@@ -376,9 +366,7 @@ pub(crate) fn build_service(
                 }
             }
             "IP Family Policy" => {
-                if let Some(s) = ctx.string("spec.ipFamilyPolicy", v) {
-                    spec.insert("ipFamilyPolicy".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "ipFamilyPolicy", v);
             }
             "IP Families" => {
                 if !is_none(t) {
@@ -487,24 +475,16 @@ pub(crate) fn build_service(
                 );
             }
             "Session Affinity" => {
-                if let Some(s) = ctx.string("spec.sessionAffinity", v) {
-                    spec.insert("sessionAffinity".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "sessionAffinity", v);
             }
             "External Traffic Policy" => {
-                if let Some(s) = ctx.string("spec.externalTrafficPolicy", v) {
-                    spec.insert("externalTrafficPolicy".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "externalTrafficPolicy", v);
             }
             "Internal Traffic Policy" => {
-                if let Some(s) = ctx.string("spec.internalTrafficPolicy", v) {
-                    spec.insert("internalTrafficPolicy".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "internalTrafficPolicy", v);
             }
             "External Name" => {
-                if let Some(s) = ctx.string("spec.externalName", v) {
-                    spec.insert("externalName".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "externalName", v);
             }
             // Endpoints are another object; the Service has no field for them.
             "Endpoints"
@@ -755,19 +735,13 @@ pub(crate) fn build_pvc(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'s
         let t = ctx.text(v);
         match key {
             "Status" => {
-                if let Some(s) = ctx.string("status.phase", v) {
-                    status.insert("phase".into(), s);
-                }
+                ctx.put_string(&mut status, "status", "phase", v);
             }
             "Volume" => {
-                if let Some(s) = ctx.string("spec.volumeName", v) {
-                    spec.insert("volumeName".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "volumeName", v);
             }
             "StorageClass" => {
-                if let Some(s) = ctx.string("spec.storageClassName", v) {
-                    spec.insert("storageClassName".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "storageClassName", v);
             }
             "Capacity" => {
                 if let Some(s) = ctx.string("status.capacity.storage", v) {
@@ -792,9 +766,7 @@ pub(crate) fn build_pvc(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'s
                 }
             }
             "VolumeMode" => {
-                if let Some(s) = ctx.string("spec.volumeMode", v) {
-                    spec.insert("volumeMode".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "volumeMode", v);
             }
             // Conditions of a resize, the data source and users have no field kept here.
             "Used By" | "DataSource" | "Events" | "Conditions" => {}

@@ -175,6 +175,18 @@ impl<'a> Ctx<'a> {
         self.span(path, v);
         Some(Value::String(t.to_string()))
     }
+    /// Sets `map[key]` to the value's text (unless `<none>`), recording its span at `prefix.key`.
+    pub(crate) fn put_string(
+        &mut self,
+        map: &mut serde_json::Map<String, Value>,
+        prefix: &str,
+        key: &str,
+        v: Val,
+    ) {
+        if let Some(s) = self.string(&format!("{prefix}.{key}"), v) {
+            map.insert(key.to_string(), s);
+        }
+    }
     pub(crate) fn problem(&mut self, line: usize, a: usize, msg: impl Into<String>) {
         let (no, col) = match self.lines.get(line) {
             Some(l) => (l.no, l.column(a)),

@@ -43,9 +43,7 @@ pub(crate) fn build_pod(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'s
                 }
             }
             "Priority Class Name" | "PriorityClassName" => {
-                if let Some(s) = ctx.string("spec.priorityClassName", v) {
-                    spec.insert("priorityClassName".into(), s);
-                }
+                ctx.put_string(&mut spec, "spec", "priorityClassName", v);
             }
             "Node" => {
                 let t = ctx.text(v);
@@ -54,27 +52,19 @@ pub(crate) fn build_pod(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'s
                         Some((n, ip)) => {
                             let nv = ctx.sub(v, 0, n.len());
                             let iv = ctx.sub(v, n.len() + 1, t.len());
-                            if let Some(s) = ctx.string("spec.nodeName", nv) {
-                                spec.insert("nodeName".into(), s);
-                            }
+                            ctx.put_string(&mut spec, "spec", "nodeName", nv);
                             if !ip.is_empty() {
-                                if let Some(s) = ctx.string("status.hostIP", iv) {
-                                    status.insert("hostIP".into(), s);
-                                }
+                                ctx.put_string(&mut status, "status", "hostIP", iv);
                             }
                         }
                         None => {
-                            if let Some(s) = ctx.string("spec.nodeName", v) {
-                                spec.insert("nodeName".into(), s);
-                            }
+                            ctx.put_string(&mut spec, "spec", "nodeName", v);
                         }
                     }
                 }
             }
             "Nominated Node Name" => {
-                if let Some(s) = ctx.string("status.nominatedNodeName", v) {
-                    status.insert("nominatedNodeName".into(), s);
-                }
+                ctx.put_string(&mut status, "status", "nominatedNodeName", v);
             }
             "Start Time" => {
                 if let Some(t) = time(ctx, v, "status.startTime") {
@@ -99,14 +89,12 @@ pub(crate) fn build_pod(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'s
                         ctx.span("status.phase", pv);
                         status.insert("phase".into(), json!(phase));
                     }
-                } else if let Some(s) = ctx.string("status.phase", pv) {
-                    status.insert("phase".into(), s);
+                } else {
+                    ctx.put_string(&mut status, "status", "phase", pv);
                 }
             }
             "Reason" => {
-                if let Some(s) = ctx.string("status.reason", v) {
-                    status.insert("reason".into(), s);
-                }
+                ctx.put_string(&mut status, "status", "reason", v);
             }
             "Message" => {
                 let mut msg = ctx.text(v).to_string();
@@ -120,9 +108,7 @@ pub(crate) fn build_pod(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'s
                 }
             }
             "IP" => {
-                if let Some(s) = ctx.string("status.podIP", v) {
-                    status.insert("podIP".into(), s);
-                }
+                ctx.put_string(&mut status, "status", "podIP", v);
             }
             "IPs" => {
                 let mut ips = Vec::new();
@@ -145,9 +131,7 @@ pub(crate) fn build_pod(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'s
                 }
             }
             "QoS Class" | "QoS Tier" => {
-                if let Some(s) = ctx.string("status.qosClass", v) {
-                    status.insert("qosClass".into(), s);
-                }
+                ctx.put_string(&mut status, "status", "qosClass", v);
             }
             k if IGNORED_POD.contains(&k) => {}
             _ => ctx.problem_at(it, format!("unknown Pod field `{key}`")),
