@@ -1,7 +1,7 @@
 //! Node, Service, Deployment, ReplicaSet, PersistentVolumeClaim, Endpoints.
 
 use super::pod::{metadata_field, pod_spec_field, time};
-use super::{is_none, kv_pairs, whole, Ctx, Item, Val};
+use super::{is_none, item_values, kv_pairs, whole, Ctx, Item, Val};
 use serde_json::{json, Map, Value};
 
 fn unknown(ctx: &mut Ctx<'_>, it: &Item, kind: &str) {
@@ -51,13 +51,9 @@ pub(crate) fn build_node(ctx: &mut Ctx<'_>, items: &[Item]) -> (&'static str, &'
         match key {
             "Taints" => {
                 let mut ts = Vec::new();
-                let mut vals = vec![v];
-                vals.extend(it.children.iter().map(|c| whole(ctx, c)));
+                let vals = item_values(ctx, it);
                 for tv in vals {
                     let t = ctx.text(tv);
-                    if is_none(t) {
-                        continue;
-                    }
                     let Some((kv, effect)) = t.rsplit_once(':') else {
                         ctx.problem(
                             tv.line,

@@ -1131,13 +1131,9 @@ pub(crate) fn put(root: &mut Map<String, Value>, path: &[&str], value: Value) {
 /// `k=v` pairs from an item's value and its continuation lines (labels, selectors).
 pub(crate) fn kv_pairs(ctx: &mut Ctx<'_>, it: &Item, path: &str, sep: char) -> Map<String, Value> {
     let mut m = Map::new();
-    let mut vals = vec![it.val];
-    vals.extend(it.children.iter().map(|c| whole(ctx, c)));
+    let vals = item_values(ctx, it);
     for v in vals {
         let t = ctx.text(v);
-        if is_none(t) {
-            continue;
-        }
         // Selectors put several pairs on one line, separated by commas.
         let mut off = 0;
         for part in t.split(',') {
@@ -1165,6 +1161,15 @@ pub(crate) fn kv_pairs(ctx: &mut Ctx<'_>, it: &Item, path: &str, sep: char) -> M
 }
 
 /// The whole trimmed line of an item (key included).
+/// An item's value and the values of its continuation lines, without the `<none>` ones
+/// (multi-line fields: labels, annotations, taints, tolerations, selectors).
+pub(crate) fn item_values(ctx: &Ctx<'_>, it: &Item) -> Vec<Val> {
+    std::iter::once(it.val)
+        .chain(it.children.iter().map(|c| whole(ctx, c)))
+        .filter(|v| !is_none(ctx.text(*v)))
+        .collect()
+}
+
 pub(crate) fn whole(ctx: &Ctx<'_>, it: &Item) -> Val {
     let (a, b) = ctx.lines.get(it.line).map_or((0, 0), |l| l.content());
     Val {
@@ -1177,14 +1182,10 @@ pub(crate) fn whole(ctx: &Ctx<'_>, it: &Item) -> Val {
 /// Annotations: `key: value` lines (value may hold colons).
 pub(crate) fn annotations(ctx: &mut Ctx<'_>, it: &Item) -> Map<String, Value> {
     let mut m = Map::new();
-    let mut vals = vec![it.val];
-    vals.extend(it.children.iter().map(|c| whole(ctx, c)));
+    let vals = item_values(ctx, it);
     let mut last: Option<String> = None;
     for v in vals {
         let t = ctx.text(v);
-        if is_none(t) {
-            continue;
-        }
         // `key: value`; old kubectl printed `key=value`.
         let colon = t
             .find(": ")

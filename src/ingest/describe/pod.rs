@@ -1,7 +1,8 @@
 //! Pods: top fields, containers (also used by pod templates), conditions, volumes.
 
 use super::{
-    annotations, is_none, is_redacted, kv_pairs, put, rfc1123_to_rfc3339, whole, Ctx, Item, Val,
+    annotations, is_none, is_redacted, item_values, kv_pairs, put, rfc1123_to_rfc3339, whole, Ctx,
+    Item, Val,
 };
 use serde_json::{json, Map, Value};
 
@@ -308,13 +309,9 @@ pub(crate) fn pod_spec_field(
         }
         "Tolerations" => {
             let mut ts = Vec::new();
-            let mut vals = vec![it.val];
-            vals.extend(it.children.iter().map(|c| whole(ctx, c)));
+            let vals = item_values(ctx, it);
             for v in vals {
                 let t = ctx.text(v);
-                if is_none(t) {
-                    continue;
-                }
                 ts.push(toleration(t));
             }
             if !ts.is_empty() {
