@@ -325,27 +325,16 @@ impl Scanner {
                 return;
             }
         }
-        if let Some(m) = trimmed.strip_prefix("panic: ") {
-            self.push(
-                SignalKind::GoPanic {
-                    message: m.to_string(),
-                },
-                line,
-                text,
-            );
-            return;
-        }
-        if let Some(m) = trimmed.strip_prefix("fatal error: ") {
-            if m.contains("out of memory") {
+        // Go: `panic: ...`, or the runtime's `fatal error: ...` (out of memory among them).
+        let go = trimmed
+            .strip_prefix("panic: ")
+            .or_else(|| trimmed.strip_prefix("fatal error: "));
+        if let Some(m) = go {
+            if trimmed.starts_with("fatal error: ") && m.contains("out of memory") {
                 self.push(SignalKind::OutOfMemory, line, text);
             }
-            self.push(
-                SignalKind::GoPanic {
-                    message: m.to_string(),
-                },
-                line,
-                text,
-            );
+            let message = m.to_string();
+            self.push(SignalKind::GoPanic { message }, line, text);
             return;
         }
         if trimmed.contains("[FATAL] plugin/loop") {
