@@ -15,8 +15,54 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read a snapshot and report what it holds.
+    /// Read a snapshot, diagnose it and report what is broken, why, and what to change.
     Analyze(AnalyzeArgs),
+    /// List every rule: code, name, default severity and what it finds.
+    Rules(RulesArgs),
+    /// Print a rule's documentation.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `ktriage rules`.
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Output format (`human` or `json`).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Arguments of `ktriage explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The rule's code (`KT-OOM-001`) or name (`oom-killed`).
+    #[arg(value_name = "CODE")]
+    pub code: String,
+}
+
+/// The lowest severity that makes `analyze` exit with status 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Info,
+    /// Warnings and errors.
+    Warning,
+    /// Errors only.
+    Error,
+    /// Never: exit 0 whenever the analysis ran.
+    Never,
+}
+
+impl FailOn {
+    /// The severity threshold, `None` for never.
+    pub fn threshold(self) -> Option<crate::rules::Severity> {
+        use crate::rules::Severity;
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Never => None,
+        }
+    }
 }
 
 /// Output formats.
@@ -48,6 +94,41 @@ pub struct AnalyzeArgs {
     /// Never show a progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Only findings about objects in this namespace (and the node faults that explain them).
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+    /// Findings in every namespace (the default).
+    #[arg(long, short = 'A')]
+    pub all_namespaces: bool,
+    /// Drop findings below this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = crate::rules::Severity::Info)]
+    pub min_severity: crate::rules::Severity,
+    /// Run only these rules: codes (`KT-OOM-001`), areas (`KT-CRASH`) or names, comma-separated.
+    #[arg(long, value_name = "CODE,...", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Never run these rules (same forms as `--select`).
+    #[arg(long, value_name = "CODE,...", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit with status 1 when a finding at or above this severity is reported.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+impl AnalyzeArgs {
+    /// The diagnosis options these arguments ask for.
+    pub fn diagnose_options(&self) -> crate::diagnose::Options {
+        crate::diagnose::Options {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            min_severity: Some(self.min_severity),
+            namespace: self.namespace.clone(),
+        }
+    }
 }
 
 /// Parses `512`, `64K`, `100M`, `16G`, `1T` (also `16GiB`, `16GB`), in powers of 1024.

@@ -6,9 +6,11 @@
 //! (the resolved cluster) → [`report`].
 
 pub mod cli;
+pub mod diagnose;
 pub mod ingest;
 pub mod model;
 pub mod report;
+pub mod rules;
 pub mod source;
 
 use std::path::PathBuf;
@@ -26,6 +28,11 @@ impl Snapshot {
     /// The snapshot's layout.
     pub fn layout(&self) -> ingest::Layout {
         self.ingested.layout()
+    }
+
+    /// Runs the rules over the model.
+    pub fn diagnose(&self, opts: &diagnose::Options) -> diagnose::Diagnosis {
+        diagnose::diagnose(&self.cluster, opts)
     }
 
     /// True when at least one file could be read.

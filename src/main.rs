@@ -12,6 +12,27 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::Rules(args) => {
+            let text = match args.format {
+                Format::Json => report::rules::list_json(),
+                Format::Human => report::rules::list_text(),
+            };
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Command::Explain(args) => match ktriage::rules::find(&args.code) {
+            Some(rule) => {
+                print!("{}", report::rules::explain(rule));
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "error: no rule {:?} (see `ktriage rules` for the list)",
+                    args.code
+                );
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
@@ -43,9 +64,19 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    for p in args.select.iter().chain(&args.ignore) {
+        if !ktriage::rules::registry()
+            .iter()
+            .any(|r| ktriage::diagnose::names_rule(p, r))
+        {
+            eprintln!("error: {p:?} names no rule (see `ktriage rules`)");
+            return ExitCode::from(2);
+        }
+    }
+    let diagnosis = snapshot.diagnose(&args.diagnose_options());
     let text = match args.format {
-        Format::Human => report::human::render(&snapshot),
-        Format::Json => report::json::render(&snapshot),
+        Format::Human => report::human::render(&snapshot, &diagnosis),
+        Format::Json => report::json::render(&snapshot, &diagnosis),
     };
     let written = match &args.output {
         Some(path) => {
@@ -60,13 +91,19 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    let code = if snapshot.read_anything() {
-        ExitCode::SUCCESS
-    } else {
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| diagnosis.count_at_least(t) > 0);
+    let code = if !snapshot.read_anything() {
         eprintln!(
             "error: nothing in the snapshot could be read as Kubernetes data or logs (see the file list)"
         );
         ExitCode::from(2)
+    } else if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     };
     // The process ends here: freeing hundreds of thousands of objects one by one would only
     // delay the exit.

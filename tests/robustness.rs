@@ -27,8 +27,9 @@ fn read(bytes: &[u8], name: &str, dir: &Path) {
         !s.ingested.ledger.is_empty(),
         "{name}: every input lands in the ledger"
     );
-    let _ = ktriage::report::json::render(&s);
-    let _ = ktriage::report::human::render(&s);
+    let d = s.diagnose(&Default::default());
+    let _ = ktriage::report::json::render(&s, &d);
+    let _ = ktriage::report::human::render(&s, &d);
 }
 
 #[test]

@@ -1,13 +1,15 @@
-//! The human summary of what was read: layout, time, counts, and every file that could not
-//! be read fully.
+//! The human report: layout, time, counts, every file that could not be read fully, then
+//! the incidents with their evidence (plain text; the annotated rendering builds on it).
 
+use crate::diagnose::Diagnosis;
 use crate::ingest::Status;
+use crate::rules::Severity;
 use crate::Snapshot;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Renders the summary as plain text.
-pub fn render(s: &Snapshot) -> String {
+pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
     let c = &s.cluster;
     let inv = c.inventory();
     let mut o = String::new();
@@ -141,11 +143,79 @@ pub fn render(s: &Snapshot) -> String {
         let _ = writeln!(o, "  skipped {n:>3}: {reason}");
     }
     let _ = writeln!(o);
+    findings(&mut o, s, d);
+    o
+}
+
+/// Incidents first (root cause, then the symptoms it explains), then findings that belong
+/// to no incident's symptoms, each with its evidence.
+fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis) {
+    if d.findings.is_empty() {
+        let _ = writeln!(o, "Findings: none");
+        return;
+    }
+    let located = super::locate_findings(s, &d.findings);
+    let by_id: BTreeMap<&str, usize> = d
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect();
     let _ = writeln!(
         o,
-        "Findings: none yet (diagnosis rules are not part of this version)"
+        "Findings: {} error, {} warning, {} info in {} incidents",
+        d.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count(),
+        d.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count(),
+        d.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Info)
+            .count(),
+        d.incidents.len()
     );
-    o
+    for inc in &d.incidents {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "[{}] {}", inc.severity, inc.title);
+        for id in &inc.findings {
+            let Some(&i) = by_id.get(id.as_str()) else {
+                continue;
+            };
+            let f = &d.findings[i];
+            let _ = writeln!(o, "  {} {}: {}", f.id, f.object, f.message);
+            for e in &located[i] {
+                let _ = writeln!(
+                    o,
+                    "      {}:{}:{}: {}  ({})",
+                    e.path,
+                    e.line,
+                    e.column,
+                    e.text.trim(),
+                    e.label
+                );
+            }
+            if !f.help.is_empty() {
+                let _ = writeln!(o, "      help: {}", f.help);
+            }
+        }
+        if !inc.symptoms.is_empty() {
+            let _ = writeln!(o, "  explains:");
+            for id in &inc.symptoms {
+                if let Some(&i) = by_id.get(id.as_str()) {
+                    let f = &d.findings[i];
+                    let _ = writeln!(
+                        o,
+                        "    {} {} {} {}: {}",
+                        f.id, f.severity, f.code, f.object, f.message
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn wrap_list(o: &mut String, items: &[String]) {

@@ -1,7 +1,10 @@
 //! The JSON report (`--format json`): a stable contract, deterministic byte for byte.
 
+use super::locate::Located;
+use crate::diagnose::{Diagnosis, Incident};
 use crate::ingest::{InputSummary, LedgerEntry};
 use crate::model::Inventory;
+use crate::rules::Severity;
 use crate::Snapshot;
 use serde::Serialize;
 
@@ -29,18 +32,75 @@ struct SnapshotInfo<'a> {
 }
 
 #[derive(Serialize)]
+struct ObjectOut<'a> {
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    id: &'a str,
+    code: &'a str,
+    name: &'a str,
+    severity: Severity,
+    object: ObjectOut<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'a str>,
+    message: &'a str,
+    help: &'a str,
+    docs: String,
+    evidence: Vec<Located>,
+    explains: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Summary {
+    error: usize,
+    warning: usize,
+    info: usize,
+    incidents: usize,
+}
+
+#[derive(Serialize)]
 struct Report<'a> {
     schema_version: u32,
     tool: Tool,
     snapshot: SnapshotInfo<'a>,
     ledger: &'a [LedgerEntry],
     inventory: Inventory,
-    findings: Vec<serde_json::Value>,
+    summary: Summary,
+    findings: Vec<FindingOut<'a>>,
+    incidents: &'a [Incident],
 }
 
 /// Renders the JSON report, pretty-printed, with a trailing newline.
-pub fn render(s: &Snapshot) -> String {
+pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
     let c = &s.cluster;
+    let located = super::locate_findings(s, &d.findings);
+    let findings = d
+        .findings
+        .iter()
+        .zip(located)
+        .map(|(f, evidence)| FindingOut {
+            id: &f.id,
+            code: f.code,
+            name: f.name,
+            severity: f.severity,
+            object: ObjectOut {
+                kind: &f.object.kind,
+                namespace: f.object.namespace.as_deref(),
+                name: &f.object.name,
+            },
+            container: f.container.as_deref(),
+            message: &f.message,
+            help: &f.help,
+            docs: format!("docs/rules/{}.md", f.code),
+            evidence,
+            explains: &f.explains,
+        })
+        .collect();
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -58,7 +118,26 @@ pub fn render(s: &Snapshot) -> String {
         },
         ledger: &s.ingested.ledger,
         inventory: c.inventory(),
-        findings: Vec::new(),
+        summary: Summary {
+            error: d
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count(),
+            warning: d
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .count(),
+            info: d
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Info)
+                .count(),
+            incidents: d.incidents.len(),
+        },
+        findings,
+        incidents: &d.incidents,
     };
     let mut out =
         serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

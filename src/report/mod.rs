@@ -3,6 +3,8 @@
 
 pub mod human;
 pub mod json;
+pub mod locate;
+pub mod rules;
 
 use crate::Snapshot;
 use jiff::Timestamp;
@@ -22,4 +24,22 @@ pub fn snapshot_path(s: &Snapshot) -> String {
         .map(|i| i.path.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Resolves the evidence of every finding (files with evidence are read again, once each).
+/// Evidence whose file cannot be read again is left out.
+pub fn locate_findings(
+    s: &Snapshot,
+    findings: &[crate::rules::Finding],
+) -> Vec<Vec<locate::Located>> {
+    let texts = locate::Texts::load(s, findings.iter().flat_map(|f| &f.evidence));
+    findings
+        .iter()
+        .map(|f| {
+            f.evidence
+                .iter()
+                .filter_map(|e| texts.locate(s, e))
+                .collect()
+        })
+        .collect()
 }

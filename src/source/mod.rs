@@ -141,14 +141,23 @@ pub fn read_input(
 ) -> Result<InputInfo, SourceError> {
     let display = path.display().to_string();
     if display == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|source| SourceError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        // Standard input can be read only once; it is kept so that a report can read the
+        // files that hold evidence again.
+        static STDIN: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let buf = match STDIN.get() {
+            Some(b) => b.clone(),
+            None => {
+                let mut buf = Vec::new();
+                std::io::stdin()
+                    .lock()
+                    .read_to_end(&mut buf)
+                    .map_err(|source| SourceError::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    })?;
+                STDIN.get_or_init(|| buf).clone()
+            }
+        };
         return Ok(archive::read_bytes(display, "stdin", buf, opts, visitor));
     }
     let meta = std::fs::metadata(path).map_err(|source| {

@@ -1,0 +1,381 @@
+//! Runs the rules in parallel, links findings into root causes and groups them into
+//! incidents ranked by impact. Output never depends on thread timing: findings are sorted
+//! (severity, code, object) before ids are given.
+//!
+//! Linking is generic, driven by two things a rule states: the object a finding is about
+//! and the objects whose faults would explain it ([`Finding::related`]: the pods behind a
+//! Service, the node of a pod). A finding explains another when it sits on a lower layer
+//! (node → pod cause → pod symptom → workload → Service) and is about the same object (and
+//! container) or about one of the other's related objects.
+
+use crate::model::{Cluster, ObjectRef};
+use crate::rules::{self, Finding, Findings, Rule, Severity};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What to run and what to keep.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only these rules (codes, code prefixes such as `KT-CRASH`, or names); empty for all.
+    pub select: Vec<String>,
+    /// Never these rules (same forms as `select`).
+    pub ignore: Vec<String>,
+    /// Drop findings below this severity.
+    pub min_severity: Option<Severity>,
+    /// Only findings about objects in this namespace (cluster-scoped findings stay when they
+    /// explain one of them).
+    pub namespace: Option<String>,
+}
+
+/// A root cause and the symptoms it accounts for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    /// `i1`, `i2`... in rank order.
+    pub id: String,
+    /// One line for people: what is broken and where.
+    pub title: String,
+    /// The worst severity of its root findings.
+    pub severity: Severity,
+    /// The root-cause findings (one per pod when several pods of a workload fail alike).
+    pub findings: Vec<String>,
+    /// Findings they explain, directly or through others.
+    pub symptoms: Vec<String>,
+    /// What it breaks.
+    pub impact: Impact,
+}
+
+/// How much an incident breaks: distinct objects among its findings and symptoms.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Impact {
+    /// Pods.
+    pub pods: usize,
+    /// Workloads (Deployments, StatefulSets, DaemonSets, Jobs...).
+    pub workloads: usize,
+    /// Services.
+    pub services: usize,
+    /// Nodes.
+    pub nodes: usize,
+}
+
+impl Impact {
+    fn weight(&self) -> usize {
+        self.services * 4 + self.workloads * 3 + self.nodes * 3 + self.pods
+    }
+}
+
+/// The findings and incidents of a snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnosis {
+    /// Every finding kept, sorted, with ids and `explains` filled.
+    pub findings: Vec<Finding>,
+    /// Root causes ranked by impact.
+    pub incidents: Vec<Incident>,
+}
+
+impl Diagnosis {
+    /// The findings at or above a severity.
+    pub fn count_at_least(&self, s: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity >= s).count()
+    }
+}
+
+/// True when `pattern` (a code, a code prefix like `KT-CRASH`, or a name) names `rule`.
+pub fn names_rule(pattern: &str, rule: &Rule) -> bool {
+    let p = pattern.trim();
+    if p.is_empty() {
+        return false;
+    }
+    let code = rule.code.to_ascii_uppercase();
+    let up = p.to_ascii_uppercase();
+    code == up || code.starts_with(&format!("{up}-")) || rule.name == p
+}
+
+/// The rules that `opts` selects, in code order.
+pub fn selected_rules(opts: &Options) -> Vec<&'static Rule> {
+    rules::registry()
+        .iter()
+        .copied()
+        .filter(|r| opts.select.is_empty() || opts.select.iter().any(|p| names_rule(p, r)))
+        .filter(|r| !opts.ignore.iter().any(|p| names_rule(p, r)))
+        .collect()
+}
+
+/// Runs the selected rules over the cluster and links what they find.
+pub fn diagnose(cluster: &Cluster, opts: &Options) -> Diagnosis {
+    let rules = selected_rules(opts);
+    let mut findings: Vec<Finding> = rules
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut out = Findings::new();
+            (rule.check)(cluster, &mut out);
+            out.into_vec()
+        })
+        .collect();
+    findings.sort_by(compare);
+    findings.dedup_by(|a, b| {
+        a.code == b.code
+            && key(&a.object) == key(&b.object)
+            && a.container == b.container
+            && a.message == b.message
+    });
+    let edges = link(&findings);
+    let keep = filter(&findings, &edges, opts);
+    // Renumber the kept findings.
+    let mut new_index = vec![usize::MAX; findings.len()];
+    let mut kept = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        if keep[i] {
+            new_index[i] = kept.len();
+            let mut f = f.clone();
+            f.id = format!("f{}", kept.len() + 1);
+            kept.push(f);
+        }
+    }
+    let mut kept_edges: Vec<Vec<usize>> = vec![Vec::new(); kept.len()];
+    for (a, targets) in edges.iter().enumerate() {
+        if new_index[a] == usize::MAX {
+            continue;
+        }
+        for &b in targets {
+            if new_index[b] != usize::MAX {
+                kept_edges[new_index[a]].push(new_index[b]);
+            }
+        }
+    }
+    for (a, targets) in kept_edges.iter().enumerate() {
+        let mut ids: Vec<usize> = targets.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        kept[a].explains = ids.iter().map(|&b| kept[b].id.clone()).collect();
+    }
+    let incidents = incidents(cluster, &kept, &kept_edges);
+    Diagnosis {
+        findings: kept,
+        incidents,
+    }
+}
+
+fn key(r: &ObjectRef) -> (&str, &str, &str) {
+    (&r.kind, r.namespace.as_deref().unwrap_or(""), &r.name)
+}
+
+/// Report order: severity (error first), code, object, container, message.
+fn compare(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.code.cmp(b.code))
+        .then_with(|| key(&a.object).cmp(&key(&b.object)))
+        .then_with(|| a.container.cmp(&b.container))
+        .then_with(|| a.message.cmp(&b.message))
+}
+
+/// The layer of a rule: lower layers explain higher ones.
+fn layer(code: &str) -> u8 {
+    let area = code.split('-').nth(1).unwrap_or("");
+    match (area, code) {
+        ("NODE", _) => 0,
+        (_, "KT-OOM-002") | (_, "KT-CRASH-001") => 2,
+        (_, "KT-READY-001") | (_, "KT-POD-004") => 3,
+        ("WORKLOAD", _) => 4,
+        (_, "KT-SVC-002") | (_, "KT-SVC-003") => 1,
+        ("SVC", _) | ("DNS", _) => 5,
+        _ => 1,
+    }
+}
+
+/// `edges[a]` lists the findings `a` explains.
+fn link(findings: &[Finding]) -> Vec<Vec<usize>> {
+    let mut by_object: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        by_object.entry(key(&f.object)).or_default().push(i);
+    }
+    let mut edges = vec![Vec::new(); findings.len()];
+    for (b, fb) in findings.iter().enumerate() {
+        let mut candidates: BTreeSet<usize> = BTreeSet::new();
+        for &a in by_object.get(&key(&fb.object)).into_iter().flatten() {
+            let fa = &findings[a];
+            let same_container = match (&fa.container, &fb.container) {
+                (Some(x), Some(y)) => x == y,
+                _ => true,
+            };
+            if same_container {
+                candidates.insert(a);
+            }
+        }
+        for r in &fb.related {
+            candidates.extend(by_object.get(&key(r)).into_iter().flatten().copied());
+        }
+        for a in candidates {
+            let fa = &findings[a];
+            if a != b && fa.severity > Severity::Info && layer(fa.code) < layer(fb.code) {
+                edges[a].push(b);
+            }
+        }
+    }
+    edges
+}
+
+/// Which findings survive `--namespace` and `--min-severity`.
+fn filter(findings: &[Finding], edges: &[Vec<usize>], opts: &Options) -> Vec<bool> {
+    let in_scope = |f: &Finding| match &opts.namespace {
+        None => true,
+        Some(ns) => f.object.namespace.as_deref() == Some(ns.as_str()),
+    };
+    let severe = |f: &Finding| opts.min_severity.is_none_or(|m| f.severity >= m);
+    let mut keep: Vec<bool> = findings.iter().map(|f| in_scope(f) && severe(f)).collect();
+    if opts.namespace.is_some() {
+        // Cluster-scoped causes (a node) stay when they explain something kept.
+        for (a, f) in findings.iter().enumerate() {
+            if f.object.namespace.is_none()
+                && severe(f)
+                && edges[a]
+                    .iter()
+                    .any(|&b| keep[b] && findings[b].object.namespace.is_some())
+            {
+                keep[a] = true;
+            }
+        }
+    }
+    keep
+}
+
+/// Groups root findings into incidents and ranks them.
+fn incidents(cluster: &Cluster, findings: &[Finding], edges: &[Vec<usize>]) -> Vec<Incident> {
+    let mut explained = vec![false; findings.len()];
+    for targets in edges {
+        for &b in targets {
+            explained[b] = true;
+        }
+    }
+    // Roots grouped by rule, workload (or object), container and cause.
+    let mut groups: BTreeMap<(u8, &str, String, String, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if explained[i] {
+            continue;
+        }
+        let owner = owner_of(cluster, &f.object)
+            .map(|o| o.to_string())
+            .unwrap_or_else(|| f.object.to_string());
+        let container = f.container.clone().unwrap_or_default();
+        groups
+            .entry((
+                2 - f.severity as u8,
+                f.code,
+                owner,
+                container,
+                f.cause.clone(),
+            ))
+            .or_default()
+            .push(i);
+    }
+    let mut out: Vec<(Incident, (Severity, usize, String))> = Vec::new();
+    for ((_, code, _, _, _), members) in groups {
+        let mut symptoms = BTreeSet::new();
+        let mut stack: Vec<usize> = members.clone();
+        while let Some(a) = stack.pop() {
+            for &b in &edges[a] {
+                if !members.contains(&b) && symptoms.insert(b) {
+                    stack.push(b);
+                }
+            }
+        }
+        let mut objects: BTreeSet<(String, String, String)> = BTreeSet::new();
+        for &i in members.iter().chain(&symptoms) {
+            let f = &findings[i];
+            objects.insert((
+                f.object.kind.clone(),
+                f.object.namespace.clone().unwrap_or_default(),
+                f.object.name.clone(),
+            ));
+            if f.object.kind == "Pod" {
+                if let Some(w) = owner_of(cluster, &f.object) {
+                    objects.insert((
+                        w.kind.clone(),
+                        w.namespace.clone().unwrap_or_default(),
+                        w.name.clone(),
+                    ));
+                }
+            }
+        }
+        let mut impact = Impact::default();
+        for (kind, _, _) in &objects {
+            match kind.as_str() {
+                "Pod" => impact.pods += 1,
+                "Service" => impact.services += 1,
+                "Node" => impact.nodes += 1,
+                "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" | "ReplicaSet" => {
+                    impact.workloads += 1
+                }
+                _ => {}
+            }
+        }
+        let severity = members
+            .iter()
+            .map(|&i| findings[i].severity)
+            .max()
+            .unwrap_or(Severity::Info);
+        let title = title(cluster, findings, &members);
+        let rank = (severity, impact.weight(), code.to_string());
+        out.push((
+            Incident {
+                id: String::new(),
+                title,
+                severity,
+                findings: members.iter().map(|&i| findings[i].id.clone()).collect(),
+                symptoms: symptoms.iter().map(|&i| findings[i].id.clone()).collect(),
+                impact,
+            },
+            rank,
+        ));
+    }
+    out.sort_by(|(a, ra), (b, rb)| {
+        rb.0.cmp(&ra.0)
+            .then(rb.1.cmp(&ra.1))
+            .then(ra.2.cmp(&rb.2))
+            .then(a.findings.cmp(&b.findings))
+    });
+    out.into_iter()
+        .enumerate()
+        .map(|(n, (mut inc, _))| {
+            inc.id = format!("i{}", n + 1);
+            inc
+        })
+        .collect()
+}
+
+/// The workload above a pod (Deployment, StatefulSet...), when the snapshot shows it.
+fn owner_of(cluster: &Cluster, r: &ObjectRef) -> Option<ObjectRef> {
+    if r.kind != "Pod" {
+        return None;
+    }
+    let entry = cluster.get(&r.kind, r.namespace.as_deref(), &r.name)?;
+    rules::util::workload_of(cluster, entry).map(|e| e.object_ref())
+}
+
+/// `KT-CRASH-002 missing-env-var: 3 of 3 pods of Deployment default/api`, or the object.
+fn title(cluster: &Cluster, findings: &[Finding], members: &[usize]) -> String {
+    let first = &findings[members[0]];
+    let head = format!("{} {}", first.code, first.name);
+    let what = match owner_of(cluster, &first.object) {
+        Some(w) if first.object.kind == "Pod" => {
+            let total = cluster
+                .entries()
+                .iter()
+                .filter(|e| e.object.kind() == "Pod")
+                .filter(|e| {
+                    rules::util::workload_of(cluster, e).map(|o| o.object_ref()) == Some(w.clone())
+                })
+                .count();
+            let ns = w.namespace.as_deref().unwrap_or("");
+            let pods = if members.len() == 1 {
+                format!("pod {}/{}", ns, first.object.name)
+            } else {
+                format!("{} of {} pods", members.len(), total.max(members.len()))
+            };
+            format!("{pods} of {} {ns}/{}", w.kind, w.name)
+        }
+        _ => first.object.to_string(),
+    };
+    format!("{head}: {what}")
+}

@@ -1,0 +1,551 @@
+//! Turns evidence (places in the model) into file, line, column and the text of that line.
+//!
+//! Only the files that hold evidence are read again, once each; log lines are already known
+//! by number. A field of a JSON or YAML object is found by walking its path through the
+//! object's text (`spec.containers[0].resources.limits.memory`), so nothing about positions
+//! has to be kept while the whole snapshot is parsed.
+
+use crate::ingest::{rebase, SourceFormat};
+use crate::rules::{At, Evidence};
+use crate::source::{self, Body, ReadOptions};
+use crate::Snapshot;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+/// A piece of evidence resolved to a place people can open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Located {
+    /// Path of the file inside the snapshot.
+    pub path: String,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column (in characters).
+    pub column: u64,
+    /// The text of that line, trimmed.
+    pub text: String,
+    /// What the place shows.
+    pub label: String,
+}
+
+/// The texts of the files that hold evidence.
+pub struct Texts {
+    files: HashMap<u32, Vec<u8>>,
+}
+
+impl Texts {
+    /// Reads again the files that `evidence` points into (log lines need no reading).
+    pub fn load<'a>(s: &Snapshot, evidence: impl IntoIterator<Item = &'a Evidence>) -> Texts {
+        let wanted: BTreeSet<u32> = evidence
+            .into_iter()
+            .filter(|e| !matches!(e.at, At::Line { .. }))
+            .map(|e| e.file)
+            .collect();
+        let mut files = HashMap::new();
+        if wanted.is_empty() {
+            return Texts { files };
+        }
+        // Which files of which input.
+        let mut per_input: HashMap<usize, HashMap<&str, u32>> = HashMap::new();
+        for &f in &wanted {
+            if let Some(l) = s.ingested.ledger.get(f as usize) {
+                per_input
+                    .entry(l.input.unwrap_or(0))
+                    .or_default()
+                    .insert(l.path.as_str(), f);
+            }
+        }
+        for (input, names) in per_input {
+            let Some(info) = s.ingested.inputs.get(input) else {
+                continue;
+            };
+            let root = info.root.clone();
+            let single = matches!(
+                info.kind,
+                source::InputKind::File | source::InputKind::CompressedFile
+            );
+            let _ = source::read_input(
+                Path::new(&info.path),
+                &ReadOptions::default(),
+                &mut |e: source::Entry<'_>| {
+                    let rel = if single {
+                        names
+                            .keys()
+                            .next()
+                            .map(|k| k.to_string())
+                            .unwrap_or_default()
+                    } else {
+                        rebase(&root, e.path)
+                    };
+                    let Some(&id) = names.get(rel.as_str()) else {
+                        return;
+                    };
+                    if let Body::File(r) = e.body {
+                        let mut buf = Vec::new();
+                        if r.read_to_end(&mut buf).is_ok() {
+                            files.insert(id, buf);
+                        }
+                    }
+                },
+            );
+        }
+        Texts { files }
+    }
+
+    /// Resolves one piece of evidence; `None` when its file could not be read again.
+    pub fn locate(&self, s: &Snapshot, e: &Evidence) -> Option<Located> {
+        let path = s.ingested.ledger.get(e.file as usize)?.path.clone();
+        let (offset, text) = match &e.at {
+            At::Line { line, text } => {
+                return Some(Located {
+                    path,
+                    line: *line,
+                    column: 1,
+                    text: text.trim_end().to_string(),
+                    label: e.label.clone(),
+                })
+            }
+            At::Bytes { start, .. } => (*start, self.files.get(&e.file)?),
+            At::Field {
+                start,
+                end,
+                format,
+                path: field,
+            } => {
+                let text = self.files.get(&e.file)?;
+                let obj = text.get(*start..(*end).min(text.len()))?;
+                let obj = std::str::from_utf8(obj).ok()?;
+                let at = match format {
+                    SourceFormat::Json => json_field(obj, field),
+                    _ => yaml_field(obj, field),
+                };
+                (start + at.unwrap_or(0), text)
+            }
+        };
+        let (line, column, line_text) = line_col(text, offset);
+        Some(Located {
+            path,
+            line,
+            column,
+            text: line_text,
+            label: e.label.clone(),
+        })
+    }
+}
+
+/// 1-based line and character column of a byte offset, and the text of the line.
+pub fn line_col(text: &[u8], offset: usize) -> (u64, u64, String) {
+    let offset = offset.min(text.len());
+    let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
+    let line = memchr::memchr_iter(b'\n', &text[..line_start]).count() as u64 + 1;
+    let line_end = memchr::memchr(b'\n', &text[offset..]).map_or(text.len(), |i| offset + i);
+    let column = String::from_utf8_lossy(&text[line_start..offset])
+        .chars()
+        .count() as u64
+        + 1;
+    let line_text = String::from_utf8_lossy(&text[line_start..line_end])
+        .trim_end_matches('\r')
+        .to_string();
+    (line, column, line_text)
+}
+
+/// One step of a field path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Splits `spec.containers[0].env[1].name` and `metadata.labels["app.kubernetes.io/name"]`.
+fn segments(path: &str) -> Vec<Seg> {
+    let mut out = Vec::new();
+    let b = path.as_bytes();
+    let mut i = 0;
+    let mut cur = String::new();
+    while i < b.len() {
+        match b[i] {
+            b'.' => {
+                if !cur.is_empty() {
+                    out.push(Seg::Key(std::mem::take(&mut cur)));
+                }
+                i += 1;
+            }
+            b'[' => {
+                if !cur.is_empty() {
+                    out.push(Seg::Key(std::mem::take(&mut cur)));
+                }
+                let close = path[i..].find(']').map_or(b.len(), |j| i + j);
+                let inner = path[i + 1..close].trim();
+                if let Ok(n) = inner.parse::<usize>() {
+                    out.push(Seg::Index(n));
+                } else {
+                    out.push(Seg::Key(inner.trim_matches(['"', '\'']).to_string()));
+                }
+                i = close + 1;
+            }
+            _ => {
+                let next = path[i..].find(['.', '[']).map_or(path.len(), |j| i + j);
+                cur.push_str(&path[i..next]);
+                i = next;
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(Seg::Key(cur));
+    }
+    out
+}
+
+/// Byte offset, inside one JSON object's text, of the deepest part of `path` found: the key
+/// of the last field (or the element for an index).
+pub fn json_field(obj: &str, path: &str) -> Option<usize> {
+    let b = obj.as_bytes();
+    let mut pos = skip_ws(b, 0);
+    let mut found = None;
+    for seg in segments(path) {
+        match seg {
+            Seg::Key(k) => {
+                if b.get(pos) != Some(&b'{') {
+                    break;
+                }
+                let Some((key_at, value_at)) = json_member(b, pos, &k) else {
+                    break;
+                };
+                found = Some(key_at);
+                pos = value_at;
+            }
+            Seg::Index(n) => {
+                if b.get(pos) != Some(&b'[') {
+                    break;
+                }
+                let Some(at) = json_element(b, pos, n) else {
+                    break;
+                };
+                found = Some(at);
+                pos = at;
+            }
+        }
+    }
+    found
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// End of the JSON value starting at `i`.
+fn skip_value(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => skip_string(b, i),
+        Some(b'{') | Some(b'[') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = skip_string(b, j);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            b.len()
+        }
+        _ => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']') && !b[j].is_ascii_whitespace()
+            {
+                j += 1;
+            }
+            j
+        }
+    }
+}
+
+/// End of the JSON string starting at `i` (one past the closing quote).
+fn skip_string(b: &[u8], i: usize) -> usize {
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            b'"' => return j + 1,
+            _ => j += 1,
+        }
+    }
+    b.len()
+}
+
+/// Key and value positions of member `key` of the object at `i`.
+fn json_member(b: &[u8], i: usize, key: &str) -> Option<(usize, usize)> {
+    let mut j = skip_ws(b, i + 1);
+    while j < b.len() && b[j] != b'}' {
+        if b[j] != b'"' {
+            return None;
+        }
+        let key_end = skip_string(b, j);
+        let raw = std::str::from_utf8(&b[j + 1..key_end.saturating_sub(1)]).ok()?;
+        let name: String = serde_json::from_str(&format!("\"{raw}\"")).unwrap_or_default();
+        let colon = skip_ws(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            return None;
+        }
+        let value = skip_ws(b, colon + 1);
+        if name == key {
+            return Some((j, value));
+        }
+        j = skip_ws(b, skip_value(b, value));
+        if b.get(j) == Some(&b',') {
+            j = skip_ws(b, j + 1);
+        }
+    }
+    None
+}
+
+/// Position of element `n` of the array at `i`.
+fn json_element(b: &[u8], i: usize, n: usize) -> Option<usize> {
+    let mut j = skip_ws(b, i + 1);
+    let mut k = 0;
+    while j < b.len() && b[j] != b']' {
+        if k == n {
+            return Some(j);
+        }
+        j = skip_ws(b, skip_value(b, j));
+        if b.get(j) == Some(&b',') {
+            j = skip_ws(b, j + 1);
+        }
+        k += 1;
+    }
+    None
+}
+
+/// A YAML line seen as block structure.
+struct YLine<'a> {
+    /// Byte offset of the line in the object text.
+    at: usize,
+    /// Column of the first character after indentation and `- ` markers.
+    content: usize,
+    /// Columns of the `- ` markers on the line.
+    dashes: Vec<usize>,
+    /// The key, when the content is `key:` or `key: value`.
+    key: Option<&'a str>,
+    blank: bool,
+}
+
+fn yaml_lines(obj: &str) -> Vec<YLine<'_>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for raw in obj.split_inclusive('\n') {
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let mut col = line.len() - line.trim_start_matches(' ').len();
+        let mut dashes = Vec::new();
+        loop {
+            let rest = &line[col..];
+            if rest == "-" || rest.starts_with("- ") {
+                dashes.push(col);
+                col += 1;
+                col += line[col..].len() - line[col..].trim_start_matches(' ').len();
+            } else {
+                break;
+            }
+        }
+        let rest = &line[col..];
+        let blank = rest.is_empty() || rest.starts_with('#');
+        let key = yaml_key(rest);
+        out.push(YLine {
+            at,
+            content: col,
+            dashes,
+            key,
+            blank,
+        });
+        at += raw.len();
+    }
+    out
+}
+
+/// The key of `key: value`, `"key": value` or `key:`.
+fn yaml_key(rest: &str) -> Option<&str> {
+    if let Some(q) = rest.strip_prefix('"').or_else(|| rest.strip_prefix('\'')) {
+        let close = q.find(['"', '\''])?;
+        let after = &q[close + 1..];
+        return after.starts_with(':').then_some(&q[..close]);
+    }
+    let colon = rest
+        .find(": ")
+        .or_else(|| rest.strip_suffix(':').map(|s| s.len()))?;
+    let k = &rest[..colon];
+    (!k.contains(['{', '[', '"'])).then_some(k)
+}
+
+/// Byte offset, inside one YAML object's text, of the deepest part of `path` found.
+pub fn yaml_field(obj: &str, path: &str) -> Option<usize> {
+    let lines = yaml_lines(obj);
+    // The region being searched: a range of lines and the column its keys start at.
+    let mut lo = 0;
+    let mut hi = lines.len();
+    let mut col = lines.iter().find(|l| !l.blank).map(|l| l.content)?;
+    let mut found = None;
+    for seg in segments(path) {
+        match seg {
+            Seg::Key(k) => {
+                let Some(i) =
+                    (lo..hi).find(|&i| lines[i].content == col && lines[i].key == Some(k.as_str()))
+                else {
+                    break;
+                };
+                found = Some(lines[i].at + lines[i].content);
+                // The value's block: the following lines indented deeper, or a sequence
+                // written at the key's own column (`containers:\n- name: x`).
+                let start = i + 1;
+                let mut end = start;
+                while end < hi {
+                    let l = &lines[end];
+                    let deeper = l.blank
+                        || match l.dashes.first() {
+                            Some(&d) => d >= col,
+                            None => l.content > col,
+                        };
+                    if !deeper {
+                        break;
+                    }
+                    end += 1;
+                }
+                lo = start;
+                hi = end;
+                let Some(first) = lines[lo..hi].iter().find(|l| !l.blank) else {
+                    break;
+                };
+                col = first.dashes.first().copied().unwrap_or(first.content);
+            }
+            Seg::Index(n) => {
+                // Items are the lines with a dash at `col`.
+                let items: Vec<usize> = (lo..hi)
+                    .filter(|&i| lines[i].dashes.first() == Some(&col))
+                    .collect();
+                let Some(&i) = items.get(n) else {
+                    break;
+                };
+                found = Some(lines[i].at + col);
+                let end = items.get(n + 1).copied().unwrap_or(hi);
+                // Inside the item, keys start where the first key after the dash starts.
+                let l = &lines[i];
+                col = l.dashes.get(1).copied().unwrap_or(l.content);
+                lo = i;
+                hi = end;
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSON: &str = r#"{
+  "kind": "Pod",
+  "metadata": {"name": "api", "labels": {"app.kubernetes.io/name": "x"}},
+  "spec": {
+    "containers": [
+      {"name": "a", "image": "a:1"},
+      {
+        "name": "b",
+        "resources": {"limits": {"memory": "128Mi"}}
+      }
+    ]
+  }
+}"#;
+
+    fn at(text: &str, off: usize) -> String {
+        let (_, _, l) = line_col(text.as_bytes(), off);
+        l.trim().to_string()
+    }
+
+    #[test]
+    fn json_paths() {
+        let o = json_field(JSON, "spec.containers[1].resources.limits.memory").unwrap();
+        assert_eq!(
+            at(JSON, o),
+            r#""resources": {"limits": {"memory": "128Mi"}}"#
+        );
+        assert!(JSON[o..].starts_with("\"memory\""));
+        let o = json_field(JSON, "spec.containers[0].image").unwrap();
+        assert!(JSON[o..].starts_with("\"image\": \"a:1\""));
+        let o = json_field(JSON, r#"metadata.labels["app.kubernetes.io/name"]"#).unwrap();
+        assert!(JSON[o..].starts_with("\"app.kubernetes.io/name\""));
+        // A path that goes further than the text: the deepest part found.
+        let o = json_field(JSON, "spec.containers[1].env[0].name").unwrap();
+        assert!(JSON[o..].starts_with("{\n        \"name\": \"b\""));
+    }
+
+    const YAML: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+  labels:
+    app: x
+spec:
+  containers:
+  - name: a
+    image: a:1
+  - name: b
+    env:
+      - name: X
+        value: \"1\"
+    resources:
+      limits:
+        memory: 128Mi
+status:
+  containerStatuses:
+  - lastState:
+      terminated:
+        exitCode: 137
+        reason: OOMKilled
+    name: b
+";
+
+    #[test]
+    fn yaml_paths() {
+        let o = yaml_field(YAML, "spec.containers[1].resources.limits.memory").unwrap();
+        assert_eq!(at(YAML, o), "memory: 128Mi");
+        let o = yaml_field(YAML, "spec.containers[1].env[0].value").unwrap();
+        assert_eq!(at(YAML, o), "value: \"1\"");
+        let o = yaml_field(YAML, "spec.containers[0].name").unwrap();
+        assert_eq!(at(YAML, o), "- name: a");
+        let o = yaml_field(
+            YAML,
+            "status.containerStatuses[0].lastState.terminated.reason",
+        )
+        .unwrap();
+        assert_eq!(at(YAML, o), "reason: OOMKilled");
+        let o = yaml_field(YAML, "status.containerStatuses[0].name").unwrap();
+        assert_eq!(at(YAML, o), "name: b");
+        let o = yaml_field(YAML, "metadata.labels.app").unwrap();
+        assert_eq!(at(YAML, o), "app: x");
+    }
+
+    #[test]
+    fn yaml_list_item_object() {
+        let item = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n";
+        let o = yaml_field(item, "metadata.name").unwrap();
+        assert_eq!(at(item, o), "name: p");
+    }
+
+    #[test]
+    fn lines_and_columns() {
+        let t = b"ab\ncd\n  ef";
+        assert_eq!(line_col(t, 8), (3, 3, "  ef".to_string()));
+        assert_eq!(line_col(t, 0), (1, 1, "ab".to_string()));
+    }
+}

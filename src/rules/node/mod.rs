@@ -1,0 +1,6 @@
+//! Rules of the `node` area.
+
+use super::Rule;
+
+/// The rules of this area.
+pub(crate) static RULES: &[&Rule] = &[];

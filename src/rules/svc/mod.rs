@@ -1,0 +1,6 @@
+//! Rules of the `svc` area.
+
+use super::Rule;
+
+/// The rules of this area.
+pub(crate) static RULES: &[&Rule] = &[];
