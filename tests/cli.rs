@@ -64,7 +64,7 @@ fn demo_json_report() {
             "json",
         ])
         .assert()
-        .code(0)
+        .code(1)
         .get_output()
         .stdout
         .clone();
@@ -75,7 +75,7 @@ fn demo_json_report() {
     assert_eq!(v["snapshot"]["captured_at"], "2026-11-20T14:03:12Z");
     assert_eq!(v["inventory"]["objects_by_kind"]["Pod"], 14);
     assert_eq!(v["inventory"]["pods_by_phase"]["Pending"], 1);
-    assert_eq!(v["findings"], serde_json::json!([]));
+    assert!(v["summary"]["error"].as_u64().unwrap() > 0);
     insta::assert_snapshot!("demo_json", text);
 }
 
@@ -101,7 +101,7 @@ fn demo_human_report() {
     let out = ktriage()
         .args(["analyze", "testdata/demo/fastapi-k8s-bundle.tar.gz"])
         .assert()
-        .code(0)
+        .code(1)
         .get_output()
         .stdout
         .clone();
@@ -111,7 +111,7 @@ fn demo_human_report() {
 /// Runs `ktriage analyze - --format json` on `bytes` and returns the parsed report.
 fn json_from_stdin(bytes: Vec<u8>) -> serde_json::Value {
     let out = ktriage()
-        .args(["analyze", "-", "--format", "json"])
+        .args(["analyze", "-", "--format", "json", "--fail-on", "never"])
         .write_stdin(bytes)
         .assert()
         .code(0)
@@ -151,7 +151,7 @@ fn output_file() {
         ])
         .arg(&out)
         .assert()
-        .code(0)
+        .code(1)
         .stdout("");
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();

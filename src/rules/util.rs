@@ -179,10 +179,7 @@ pub fn latest_event<'a>(
     target: &ObjectRef,
     pred: impl Fn(&EventRecord) -> bool,
 ) -> Option<&'a EventRecord> {
-    cluster
-        .events_for(target)
-        .into_iter()
-        .rfind(|e| pred(e))
+    cluster.events_for(target).into_iter().rfind(|e| pred(e))
 }
 
 /// An event's reason is one of `reasons`.
