@@ -270,6 +270,7 @@ fn incidents(cluster: &Cluster, findings: &[Finding], edges: &[Vec<usize>]) -> V
             .push(i);
     }
     let mut out: Vec<(Incident, (Severity, usize, String))> = Vec::new();
+    let mut counts = BTreeMap::new();
     for ((_, code, _, _, _), members) in groups {
         let mut symptoms = BTreeSet::new();
         let mut stack: Vec<usize> = members.clone();
@@ -315,7 +316,7 @@ fn incidents(cluster: &Cluster, findings: &[Finding], edges: &[Vec<usize>]) -> V
             .map(|&i| findings[i].severity)
             .max()
             .unwrap_or(Severity::Info);
-        let title = title(cluster, findings, &members);
+        let title = title(cluster, findings, &members, &mut counts);
         let rank = (severity, impact.weight(), code.to_string());
         out.push((
             Incident {
@@ -353,20 +354,61 @@ fn owner_of(cluster: &Cluster, r: &ObjectRef) -> Option<ObjectRef> {
     rules::util::workload_of(cluster, entry).map(|e| e.object_ref())
 }
 
+/// How many pods of the snapshot belong to a workload (through its ReplicaSets for a
+/// Deployment).
+fn workload_pods(cluster: &Cluster, w: &ObjectRef) -> usize {
+    let ns = w.namespace.as_deref();
+    let Some(entry) = cluster.get(&w.kind, ns, &w.name) else {
+        return 0;
+    };
+    let uid = entry.object.metadata().uid.clone();
+    let owned_by = |e: &crate::model::Entry, kind: &str, name: &str, uid: &Option<String>| {
+        e.object
+            .metadata()
+            .owner_references
+            .iter()
+            .flatten()
+            .any(|o| {
+                o.kind == kind && o.name == name && (uid.is_none() || Some(&o.uid) == uid.as_ref())
+            })
+    };
+    let mut owners: Vec<(String, String, Option<String>)> =
+        vec![(w.kind.clone(), w.name.clone(), uid)];
+    if w.kind == "Deployment" {
+        for rs in cluster.of_kind("ReplicaSet") {
+            if rs.object.metadata().namespace.as_deref() == ns
+                && owned_by(rs, &w.kind, &w.name, &owners[0].2)
+            {
+                let m = rs.object.metadata();
+                owners.push((
+                    "ReplicaSet".into(),
+                    m.name.clone().unwrap_or_default(),
+                    m.uid.clone(),
+                ));
+            }
+        }
+    }
+    cluster
+        .of_kind("Pod")
+        .filter(|p| p.object.metadata().namespace.as_deref() == ns)
+        .filter(|p| owners.iter().any(|(k, n, u)| owned_by(p, k, n, u)))
+        .count()
+}
+
 /// `KT-CRASH-002 missing-env-var: 3 of 3 pods of Deployment default/api`, or the object.
-fn title(cluster: &Cluster, findings: &[Finding], members: &[usize]) -> String {
+fn title(
+    cluster: &Cluster,
+    findings: &[Finding],
+    members: &[usize],
+    counts: &mut BTreeMap<ObjectRef, usize>,
+) -> String {
     let first = &findings[members[0]];
     let head = format!("{} {}", first.code, first.name);
     let what = match owner_of(cluster, &first.object) {
         Some(w) if first.object.kind == "Pod" => {
-            let total = cluster
-                .entries()
-                .iter()
-                .filter(|e| e.object.kind() == "Pod")
-                .filter(|e| {
-                    rules::util::workload_of(cluster, e).map(|o| o.object_ref()) == Some(w.clone())
-                })
-                .count();
+            let total = *counts
+                .entry(w.clone())
+                .or_insert_with(|| workload_pods(cluster, &w));
             let ns = w.namespace.as_deref().unwrap_or("");
             let pods = if members.len() == 1 {
                 format!("pod {}/{}", ns, first.object.name)
