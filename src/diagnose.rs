@@ -119,6 +119,7 @@ pub fn diagnose(cluster: &Cluster, opts: &Options) -> Diagnosis {
             && a.container == b.container
             && a.message == b.message
     });
+    add_nodes(cluster, &mut findings);
     let edges = link(&findings);
     let keep = filter(&findings, &edges, opts);
     // Renumber the kept findings.
@@ -181,6 +182,32 @@ fn layer(code: &str) -> u8 {
         (_, "KT-SVC-002") | (_, "KT-SVC-003") => 1,
         ("SVC", _) | ("DNS", _) => 5,
         _ => 1,
+    }
+}
+
+/// Pod faults that a fault of the pod's node accounts for: evictions, pods stuck terminating
+/// or unknown, sandboxes that cannot be created (the node's network).
+const NODE_EXPLAINS: [&str; 4] = ["KT-POD-001", "KT-POD-002", "KT-POD-003", "KT-CREATE-004"];
+
+/// Names the node of the pod as related for the pod faults a node fault explains, so that no
+/// rule has to remember it.
+fn add_nodes(cluster: &Cluster, findings: &mut [Finding]) {
+    use k8s_openapi::api::core::v1::Pod;
+    for f in findings.iter_mut() {
+        if f.object.kind != "Pod" || !NODE_EXPLAINS.contains(&f.code) {
+            continue;
+        }
+        let node = cluster
+            .get_typed::<Pod>(f.object.namespace.as_deref(), &f.object.name)
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.node_name.clone())
+            .filter(|n| !n.is_empty());
+        if let Some(n) = node {
+            let r = ObjectRef::new("Node", None, &n);
+            if !f.related.iter().any(|x| key(x) == key(&r)) {
+                f.related.push(r);
+            }
+        }
     }
 }
 
