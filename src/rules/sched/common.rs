@@ -502,14 +502,18 @@ pub(crate) fn history(
         .as_ref()
         .and_then(|sp| sp.node_name.as_deref())
         .filter(|n| !n.is_empty());
-    let mut message = format!(
-        "scheduling failed earlier (`{}`) but the pod was scheduled since",
-        report.summary()
-    );
-    if let Some(n) = node {
-        message.push_str(&format!(" on {n}"));
-    }
-    message.push_str(&format!(" and is {} now: history", util::phase(s.pod)));
+    let phase = util::phase(s.pod);
+    let message = match node {
+        Some(n) => format!(
+            "scheduling failed earlier (`{}`) but the pod was scheduled since on {n} and is \
+             {phase} now: history",
+            report.summary()
+        ),
+        None => format!(
+            "scheduling failed earlier (`{}`); the pod is {phase} now: history",
+            report.summary()
+        ),
+    };
     let mut f = Finding::new(rule, s.object_ref())
         .severity(Severity::Info)
         .message(message)
@@ -1296,5 +1300,58 @@ mod tests {
             "b",
             "NoExecute"
         ));
+    }
+
+    #[test]
+    fn requests_sum_containers_and_take_the_largest_init_container() {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p"},
+            "spec": {
+                "initContainers": [
+                    {"name": "proxy", "restartPolicy": "Always",
+                     "resources": {"requests": {"memory": "256Mi"}}},
+                    {"name": "migrate", "resources": {"requests": {"memory": "2Gi"}}}
+                ],
+                "containers": [
+                    {"name": "app", "resources": {"requests": {"memory": "1Gi"}, "limits": {"cpu": "1"}}},
+                    {"name": "log", "resources": {"requests": {"memory": "512Mi"}}}
+                ]
+            }
+        }))
+        .unwrap();
+        let r = requests(&pod);
+        let gi = 1024.0 * 1024.0 * 1024.0;
+        // max(256Mi + 1Gi + 512Mi, 256Mi + 2Gi)
+        assert_eq!(r["memory"].amount, 2.25 * gi);
+        assert_eq!(r["memory"].container, "migrate");
+        assert_eq!(r["cpu"].amount, 1.0);
+        assert_eq!(r["cpu"].base, "spec.containers[0].resources.limits");
+    }
+
+    #[test]
+    fn selector_operators() {
+        let req = |op: &str, values: &[&str]| NodeSelectorRequirement {
+            key: "k".into(),
+            operator: op.into(),
+            values: Some(values.iter().map(|v| v.to_string()).collect()),
+        };
+        assert!(requirement_matches(&req("In", &["a", "b"]), Some("b")));
+        assert!(!requirement_matches(&req("In", &["a"]), None));
+        assert!(requirement_matches(&req("NotIn", &["a"]), None));
+        assert!(!requirement_matches(&req("NotIn", &["a"]), Some("a")));
+        assert!(requirement_matches(&req("Exists", &[]), Some("")));
+        assert!(requirement_matches(&req("DoesNotExist", &[]), None));
+        assert!(requirement_matches(&req("Gt", &["4"]), Some("8")));
+        assert!(!requirement_matches(&req("Lt", &["4"]), Some("8")));
+        assert!(!requirement_matches(&req("Gt", &["4"]), Some("x")));
+    }
+
+    #[test]
+    fn amounts_below_round_down() {
+        let gi = 1024.0 * 1024.0 * 1024.0;
+        assert_eq!(amount_below("memory", 1.35 * gi), "1.3Gi");
+        assert_eq!(amount_below("memory", 700.0 * 1024.0 * 1024.0), "700Mi");
+        assert_eq!(amount_below("cpu", 1.2345), "1234m");
+        assert_eq!(amount("nvidia.com/gpu", 1.0), "1");
     }
 }

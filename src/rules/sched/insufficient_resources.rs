@@ -103,20 +103,27 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     let none = short.iter().filter(|n| n.2 <= 0.0).count();
                     if none > 0 {
                         shown.push(format!(
-                            "{none} {}have no {res}",
-                            if shown.is_empty() {
-                                ""
-                            } else {
-                                "other node(s) "
-                            }
+                            "{none} {}node{} {} no {res}",
+                            if shown.is_empty() { "" } else { "other " },
+                            if none == 1 { "" } else { "s" },
+                            if none == 1 { "has" } else { "have" }
                         ));
                     }
-                    format!(
-                        "pod needs {} {res} but {enough}/{} nodes have that much free: {}",
-                        amount(res, need),
-                        per_node.len(),
-                        shown.join("; ")
-                    )
+                    if res == "pods" {
+                        format!(
+                            "the nodes run as many pods as they may ({enough}/{} have room for \
+                             one more): {}",
+                            per_node.len(),
+                            shown.join("; ")
+                        )
+                    } else {
+                        format!(
+                            "pod needs {} {res} but {enough}/{} nodes have that much free: {}",
+                            amount(res, need),
+                            per_node.len(),
+                            shown.join("; ")
+                        )
+                    }
                 }
                 Some(need) => format!(
                     "pod needs {} {res} and {} {} insufficient {res}",

@@ -52,6 +52,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             r.of(mine)
                 .find(|c| c.kind == Kind::NoNodes || (c.count.is_some() && c.count == r.total))
         });
+        // A scheduler message that blames something else means some node was there.
+        if report.is_some() && cause.is_none() {
+            continue;
+        }
         if nodes.list.is_empty() {
             let (Some(report), Some(cause)) = (report, cause) else {
                 continue;
@@ -105,13 +109,14 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             .map(|(_, _, n, w)| format!("{n} ({w})"))
             .collect();
         let names: Vec<&str> = down.iter().map(|(_, _, n, _)| n.as_str()).collect();
-        let mut message = format!(
-            "no node can run the pod: all {} node{} {} NotReady: {}",
-            down.len(),
-            if down.len() == 1 { "" } else { "s" },
-            if down.len() == 1 { "is" } else { "are" },
-            common::names(&listed, 3)
-        );
+        let mut message = match listed.as_slice() {
+            [only] => format!("no node can run the pod: its only node, {only}, is NotReady"),
+            _ => format!(
+                "no node can run the pod: all {} nodes are NotReady: {}",
+                down.len(),
+                common::names(&listed, 3)
+            ),
+        };
         if let Some(r) = report {
             message.push_str(&r.suffix());
         }

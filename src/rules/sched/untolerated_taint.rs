@@ -75,7 +75,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     .unwrap_or(&[]);
                 for (i, t) in taints.iter().enumerate() {
                     let v = t.value.as_deref().unwrap_or("");
-                    if (key.is_empty() || t.key == *key)
+                    let system = t.key == common::UNSCHEDULABLE_TAINT
+                        || t.key == "node.kubernetes.io/not-ready"
+                        || t.key == "node.kubernetes.io/unreachable";
+                    if (t.key == *key || key.is_empty() && !system)
                         && matches!(t.effect.as_str(), "NoSchedule" | "NoExecute")
                         && !common::tolerates(tols, &t.key, v, &t.effect)
                     {
