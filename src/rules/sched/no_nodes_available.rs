@@ -63,7 +63,11 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             let what = if cause.kind == Kind::NoNodes {
                 "the cluster has no nodes".to_string()
             } else {
-                format!("all {} not ready", report.nodes_text(cause))
+                format!(
+                    "{} {} not ready",
+                    report.nodes_text(cause),
+                    if cause.count == Some(1) { "is" } else { "are" }
+                )
             };
             out.push(
                 Finding::new(&RULE, s.object_ref())
