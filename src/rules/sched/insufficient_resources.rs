@@ -1,0 +1,220 @@
+//! KT-SCHED-001 insufficient-resources
+
+use super::common::{self, amount, key_path, Kind, Nodes};
+use crate::declare_rule;
+use crate::model::{Cluster, Entry};
+use crate::rules::{Evidence, Finding, Findings};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds Pending pods that no node has room for: the scheduler reports `Insufficient cpu`,
+    /// `Insufficient memory` (or another resource), or the pod's requests exceed every node's
+    /// allocatable minus what the pods already running there request.
+    ///
+    /// ## Why is this bad?
+    /// The pod stays Pending until capacity frees up; nothing restarts or logs an error, so
+    /// the workload is silently short of replicas. The scheduler places pods by their
+    /// *requests*, not by real usage: a node that looks idle can still be full on paper.
+    ///
+    /// The rule does the arithmetic per node (allocatable, already requested, free) so it
+    /// also works when the `FailedScheduling` event has aged out. One finding is made per
+    /// resource the scheduler names, with its node count.
+    ///
+    /// ## Example
+    /// ```text
+    /// Requests:
+    ///   memory:  4Gi
+    /// Events:
+    ///   Warning  FailedScheduling  2m  default-scheduler  0/1 nodes are available: 1 Insufficient memory.
+    /// ```
+    ///
+    /// ## How to fix
+    /// Lower `resources.requests` of the container that asks the most below what a node has
+    /// free, free capacity (fewer replicas or smaller requests elsewhere), or add a node
+    /// with more of the resource.
+    pub(crate) static RULE = {
+        code: "KT-SCHED-001",
+        name: "insufficient-resources",
+        severity: Error,
+        check: check,
+    };
+}
+
+fn check(cluster: &Cluster, out: &mut Findings) {
+    let nodes = Nodes::new(cluster);
+    let mine = |k: &Kind| matches!(k, Kind::Insufficient(_));
+    for s in common::pods(cluster) {
+        if common::history(&RULE, cluster, &s, mine, out) {
+            continue;
+        }
+        let fits = nodes.fit(s.pod);
+        let Some(report) = s.report(&nodes, &fits) else {
+            continue;
+        };
+        let reqs = common::requests(s.pod);
+        for cause in report.of(mine) {
+            let Kind::Insufficient(res) = &cause.kind else {
+                continue;
+            };
+            let req = reqs.get(res);
+            let need = match (req, res.as_str()) {
+                (Some(r), _) => Some(r.amount),
+                (None, "pods") => Some(1.0),
+                (None, _) => None,
+            };
+            // Per node: (entry, name, allocatable, requested), most free first.
+            let mut per_node: Vec<(&Entry, &str, f64, f64)> = nodes
+                .list
+                .iter()
+                .filter_map(|&(e, n)| {
+                    let (a, r) = nodes.capacity(n, res)?;
+                    Some((e, n.metadata.name.as_deref().unwrap_or(""), a, r))
+                })
+                .collect();
+            per_node.sort_by(|a, b| (b.2 - b.3).total_cmp(&(a.2 - a.3)));
+            let max_free = per_node.first().map(|n| (n.2 - n.3).max(0.0));
+            let mut message = match need {
+                Some(need) if !per_node.is_empty() => {
+                    let enough = per_node.iter().filter(|n| n.2 - n.3 >= need).count();
+                    let short: Vec<_> = per_node.iter().filter(|n| n.2 - n.3 < need).collect();
+                    let mut shown: Vec<String> = short
+                        .iter()
+                        .filter(|n| n.2 > 0.0)
+                        .map(|n| {
+                            if res == "pods" {
+                                format!("{} runs {} of {} pods", n.1, n.3, n.2)
+                            } else if n.3 > 0.0 {
+                                format!(
+                                    "{} has {} allocatable, {} already requested",
+                                    n.1,
+                                    amount(res, n.2),
+                                    amount(res, n.3)
+                                )
+                            } else {
+                                format!("{} has {} allocatable", n.1, amount(res, n.2))
+                            }
+                        })
+                        .collect();
+                    if shown.len() > 3 {
+                        let more = shown.len() - 3;
+                        shown.truncate(3);
+                        shown.push(format!("{more} more"));
+                    }
+                    let none = short.iter().filter(|n| n.2 <= 0.0).count();
+                    if none > 0 {
+                        shown.push(format!(
+                            "{none} {}node{} {} no {res}",
+                            if shown.is_empty() { "" } else { "other " },
+                            if none == 1 { "" } else { "s" },
+                            if none == 1 { "has" } else { "have" }
+                        ));
+                    }
+                    if res == "pods" {
+                        format!(
+                            "the nodes run as many pods as they may ({enough}/{} have room for \
+                             one more): {}",
+                            per_node.len(),
+                            shown.join("; ")
+                        )
+                    } else {
+                        format!(
+                            "pod needs {} {res} but {enough}/{} nodes have that much free: {}",
+                            amount(res, need),
+                            per_node.len(),
+                            shown.join("; ")
+                        )
+                    }
+                }
+                Some(need) => format!(
+                    "pod needs {} {res} and {} {} insufficient {res}",
+                    amount(res, need),
+                    report.nodes_text(cause),
+                    has(cause.count)
+                ),
+                None => format!(
+                    "{} {} insufficient {res}",
+                    report.nodes_text(cause),
+                    has(cause.count)
+                ),
+            };
+            message.push_str(&report.suffix());
+            let help = match (req, max_free) {
+                (Some(r), Some(free)) if free > 0.0 => format!(
+                    "lower `resources.{}.{res}` of container {} to at most {} (the most any node \
+                     has free), or free capacity on the nodes (fewer replicas, smaller \
+                     requests elsewhere), or add a node with more {res}",
+                    field(&r.base),
+                    r.container,
+                    common::amount_below(res, free)
+                ),
+                (Some(r), Some(_)) => format!(
+                    "lower `resources.{}.{res}` of container {} ({} now) or add a node with \
+                     more {res}: no node has {res} left to give",
+                    field(&r.base),
+                    r.container,
+                    amount(res, r.single)
+                ),
+                (Some(r), None) => format!(
+                    "lower `resources.{}.{res}` of container {} ({} now) below what a node has \
+                     free (`kubectl describe nodes`: Allocatable minus Allocated resources), or \
+                     add capacity (a bigger node, fewer replicas elsewhere)",
+                    field(&r.base),
+                    r.container,
+                    amount(res, r.single)
+                ),
+                (None, _) if res == "pods" => "the nodes run as many pods as they may \
+                    (`status.allocatable.pods`): add a node, or raise the kubelet's maxPods"
+                    .to_string(),
+                (None, _) => format!(
+                    "lower the pod's `resources.requests.{res}` or add a node with more {res}"
+                ),
+            };
+            let mut f = Finding::new(&RULE, s.object_ref())
+                .message(message)
+                .help(help);
+            if let Some(r) = req {
+                f = f
+                    .container(r.container.clone())
+                    .cause(format!("{res} {}", amount(res, r.amount)))
+                    .evidence(Evidence::field(
+                        s.entry,
+                        &key_path(s.entry, &r.base, res),
+                        format!("requests {} {res}", amount(res, r.single)),
+                    ));
+            } else {
+                f = f.cause(res.clone());
+            }
+            f = f.evidence_all(s.message_evidence(cluster));
+            for &(e, name, a, _) in per_node
+                .iter()
+                .filter(|n| n.2 > 0.0 && need.is_none_or(|need| n.2 - n.3 < need))
+                .take(3)
+            {
+                f = f.evidence(Evidence::field(
+                    e,
+                    &key_path(e, "status.allocatable", res),
+                    format!("{name} allocatable {}", amount(res, a)),
+                ));
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// `requests` or `limits`: the map that sets the request.
+fn field(base: &str) -> &str {
+    if base.ends_with(".limits") {
+        "limits"
+    } else {
+        "requests"
+    }
+}
+
+/// `has` for one node, `have` for several.
+fn has(count: Option<u32>) -> &'static str {
+    if count == Some(1) {
+        "has"
+    } else {
+        "have"
+    }
+}
