@@ -182,7 +182,7 @@ impl PullFailure<'_> {
     pub fn detail_suffix(&self) -> String {
         self.detail
             .as_deref()
-            .map(|d| format!(": {}", shorten(d, 200)))
+            .map(|d| format!(": {}", shorten_tail(d, 200)))
             .unwrap_or_default()
     }
 }
@@ -511,6 +511,8 @@ pub(crate) fn strip_prefixes(m: &str) -> String {
             "failed to pull and unpack image \"",
             "failed to resolve reference \"",
             "failed to pull image \"",
+            "Failed to apply default image tag \"",
+            "couldn't parse image reference \"",
         ] {
             if let Some(r) = t.strip_prefix(p) {
                 if let Some((_, after)) = r.split_once("\": ") {
@@ -533,6 +535,21 @@ pub(crate) fn shorten(s: &str, n: usize) -> String {
     }
     let cut: String = s.chars().take(n).collect();
     format!("{}…", cut.trim_end())
+}
+
+/// At most `n` characters of the end of `s` (where runtimes put the cause), with `…` when cut.
+pub(crate) fn shorten_tail(s: &str, n: usize) -> String {
+    let s = s.trim();
+    let count = s.chars().count();
+    if count <= n {
+        return s.to_string();
+    }
+    let tail: String = s.chars().skip(count - n).collect();
+    let tail = match tail.find(' ') {
+        Some(i) if i < n / 4 => tail.get(i + 1..).unwrap_or(&tail).to_string(),
+        _ => tail,
+    };
+    format!("…{tail}")
 }
 
 /// The clause of `detail` around the phrase that classified it (`dial tcp: lookup x: no such

@@ -1,6 +1,6 @@
 //! KT-IMAGE-005 image-pull-failed
 
-use super::common::{pull_failures, ImageRef, PullCause};
+use super::common::{clause, first_match, pull_failures, shorten, ImageRef, PullCause};
 use crate::declare_rule;
 use crate::model::Cluster;
 use crate::rules::{Finding, Findings};
@@ -32,6 +32,16 @@ declare_rule! {
     };
 }
 
+/// Causes worth quoting from the middle of a long error.
+const KNOWN: &[&str] = &[
+    "429 Too Many Requests",
+    "toomanyrequests",
+    "no space left on device",
+    "context canceled",
+    "failed to extract layer",
+    "unexpected EOF",
+];
+
 fn check(cluster: &Cluster, out: &mut Findings) {
     for f in pull_failures(cluster) {
         if f.cause != PullCause::Unknown {
@@ -43,12 +53,20 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             format!("image \"{}\"", f.image)
         };
         let message = match &f.detail {
-            Some(_) => format!(
-                "{} cannot pull {image} ({}{})",
-                f.who(),
-                f.reason,
-                f.detail_suffix()
-            ),
+            Some(d) => match first_match(d, KNOWN) {
+                Some(p) => format!(
+                    "{} cannot pull {image} ({}: {})",
+                    f.who(),
+                    f.reason,
+                    shorten(clause(d, p), 200)
+                ),
+                None => format!(
+                    "{} cannot pull {image} ({}{})",
+                    f.who(),
+                    f.reason,
+                    f.detail_suffix()
+                ),
+            },
             None => format!(
                 "{} cannot pull {image} ({}); the snapshot holds no pull error that says why",
                 f.who(),
