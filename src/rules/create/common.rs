@@ -149,11 +149,11 @@ pub(crate) fn field_if_known(entry: &Entry, path: &str, label: &str) -> Option<E
     }
 }
 
-/// `×12, last 3m before the snapshot`-style summary of an event: its count and age.
+/// `FailedMount ×12, last 3m before the snapshot`: an event's reason, count and age.
 pub(crate) fn age_text(cluster: &Cluster, e: &EventRecord) -> String {
     let age = match (cluster.captured_at, e.last) {
-        (Some(now), Some(t)) => format!(
-            ", last {} ago",
+        (Some(now), Some(t)) if now.as_second() - t.as_second() >= 60 => format!(
+            ", last {} before the snapshot",
             human_duration(now.as_second() - t.as_second())
         ),
         _ => String::new(),

@@ -13,8 +13,10 @@ const SYSTEM_OBJECTS: &[&str] = &["kube-root-ca.crt", "openshift-service-ca.crt"
 
 declare_rule! {
     /// ## What it does
-    /// Finds containers that cannot be created because a ConfigMap or Secret they refer to is
-    /// missing: waiting in `CreateContainerConfigError` with `configmap "x" not found`,
+    /// Finds containers that cannot be created because a ConfigMap or Secret they refer to, or
+    /// a key in it, is missing.
+    ///
+    /// The container waits in `CreateContainerConfigError` with `configmap "x" not found`,
     /// `secret "x" not found` or `couldn't find key K in ConfigMap ns/x`, or an `env`,
     /// `envFrom` or volume reference (not marked `optional`) to a ConfigMap or Secret that the
     /// snapshot shows is absent, or to a key its `data` does not have.

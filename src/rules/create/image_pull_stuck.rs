@@ -11,9 +11,12 @@ const STUCK_SECS: i64 = 5 * 60;
 
 declare_rule! {
     /// ## What it does
-    /// Finds containers still waiting in `ContainerCreating` (or `PodInitializing`) whose image
-    /// pull started (a `Pulling` event) more than 5 minutes before the snapshot and never
-    /// finished: no `Pulled` event and no pull error after it.
+    /// Finds containers still being created whose image pull started more than 5 minutes
+    /// before the snapshot and has not finished.
+    ///
+    /// The container waits in `ContainerCreating` (or `PodInitializing`), its latest `Pulling`
+    /// event is more than 5 minutes older than the snapshot, and no `Pulled` event or pull
+    /// error follows it.
     ///
     /// ## Why is this bad?
     /// The pod cannot start until the pull completes. A pull that takes this long is a very

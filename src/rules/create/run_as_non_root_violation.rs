@@ -8,8 +8,10 @@ use crate::rules::{Evidence, Finding, Findings};
 
 declare_rule! {
     /// ## What it does
-    /// Finds containers waiting in `CreateContainerConfigError` because their security
-    /// context demands a non-root user that the image does not give: `container has
+    /// Finds containers that `runAsNonRoot` keeps from being created because the image would
+    /// run as root or its user is not numeric.
+    ///
+    /// The container waits in `CreateContainerConfigError` with `container has
     /// runAsNonRoot and image will run as root`, `image has non-numeric user (x), cannot verify
     /// user is non-root`, or `runAsUser breaks non-root policy`.
     ///
@@ -97,7 +99,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             let message = format!(
                 "container {} cannot be created: `{field}` is true but {why} (CreateContainerConfigError: {})",
                 c.name,
-                common::shorten(&msg, 160)
+                common::shorten(msg.split(" (pod: ").next().unwrap_or(&msg), 160)
             );
             let help = if let Some(u) = &non_numeric {
                 format!(

@@ -12,8 +12,10 @@ const SANDBOX_SUCCESS: &[&str] = &["Pulling", "Pulled", "Created", "Started"];
 declare_rule! {
     /// ## What it does
     /// Finds pods stuck in `ContainerCreating` because the node cannot create their sandbox
-    /// (the pause container and its network namespace): a `FailedCreatePodSandBox` event
-    /// that no later `Pulling`, `Created` or `Started` event clears. The message says which
+    /// (CNI or container runtime errors).
+    ///
+    /// The sandbox is the pause container and its network namespace. The rule needs a
+    /// `FailedCreatePodSandBox` event that no later `Pulling`, `Created` or `Started` event clears. The message says which
     /// part failed: the CNI plugin (`plugin type="calico" failed (add)`, `NetworkPlugin cni
     /// failed to set up pod network`) or the container runtime.
     ///
@@ -121,10 +123,15 @@ fn check(cluster: &Cluster, out: &mut Findings) {
     }
 }
 
-/// The part of the message after the runtime's wrappers.
+/// The part of the message that says what failed: the CNI plugin's error when there is one,
+/// else the runtime's error without its wrappers.
 fn detail(m: &str) -> String {
-    let mut t = m;
-    for p in ["Failed to create pod sandbox: ", "rpc error: "] {
+    let mut t = m.trim();
+    for p in [
+        "(combined from similar events): ",
+        "Failed to create pod sandbox: ",
+        "rpc error: ",
+    ] {
         if let Some(r) = t.strip_prefix(p) {
             t = r;
         }
@@ -133,6 +140,12 @@ fn detail(m: &str) -> String {
         if let Some((_, after)) = r.split_once(" desc = ") {
             t = after;
         }
+    }
+    if let Some(i) = t.find("plugin type=\"") {
+        return t.get(i..).unwrap_or(t).trim().to_string();
+    }
+    if let Some((_, after)) = t.split_once("\" network: ") {
+        return after.trim().to_string();
     }
     t.trim().to_string()
 }

@@ -8,7 +8,10 @@ use crate::rules::{Evidence, Finding, Findings};
 
 declare_rule! {
     /// ## What it does
-    /// Finds pods that cannot start because a volume cannot be attached or mounted:
+    /// Finds pods that cannot start because a volume cannot be attached or mounted, and the
+    /// failure is still current.
+    ///
+    /// The kubelet reports it with
     /// `FailedMount` (`MountVolume.SetUp failed`, `Unable to attach or mount volumes ... timed
     /// out waiting for the condition`) or `FailedAttachVolume` (`Multi-Attach error`) events
     /// that are still current: the pod has not started, and no later event (`Pulling`,

@@ -182,7 +182,7 @@ impl PullFailure<'_> {
     pub fn detail_suffix(&self) -> String {
         self.detail
             .as_deref()
-            .map(|d| format!(": {}", shorten_tail(d, 200)))
+            .map(|d| format!(": {}", shorten_tail(&compact_urls(d), 200)))
             .unwrap_or_default()
     }
 }
@@ -537,6 +537,34 @@ pub(crate) fn shorten(s: &str, n: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
+/// Long URLs cut to their host (`https://harbor.acme.io/…`): the path and query say little.
+pub(crate) fn compact_urls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("https://").or_else(|| rest.find("http://")) {
+        let (before, url) = rest.split_at(i);
+        out.push_str(before);
+        let end = url
+            .find(|c: char| c.is_whitespace() || c == '"')
+            .unwrap_or(url.len());
+        let (u, after) = url.split_at(end);
+        let u = u.trim_end_matches([':', ',', '.']);
+        let tail = url.get(u.len()..end).unwrap_or("");
+        let scheme_end = u.find("://").map_or(0, |p| p + 3);
+        match u.get(scheme_end..).and_then(|r| r.find('/')) {
+            Some(slash) if u.len() > 60 => {
+                out.push_str(u.get(..scheme_end + slash).unwrap_or(u));
+                out.push_str("/…");
+            }
+            _ => out.push_str(u),
+        }
+        out.push_str(tail);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// At most `n` characters of the end of `s` (where runtimes put the cause), with `…` when cut.
 pub(crate) fn shorten_tail(s: &str, n: usize) -> String {
     let s = s.trim();
@@ -715,6 +743,18 @@ mod tests {
         assert_eq!(
             classify("ImagePullBackOff", "nginx:1.25", None, None, false, false),
             PullCause::Unknown
+        );
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            compact_urls("GET request to https://harbor.acme.io/service/token?scope=repository%3Apayments%2Fledger%3Apull&service=harbor-registry: 401 Unauthorized"),
+            "GET request to https://harbor.acme.io/…: 401 Unauthorized"
+        );
+        assert_eq!(
+            compact_urls("Get \"https://noimage.com/v2/\": x509"),
+            "Get \"https://noimage.com/v2/\": x509"
         );
     }
 

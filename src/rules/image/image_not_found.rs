@@ -7,9 +7,12 @@ use crate::rules::{Finding, Findings};
 
 declare_rule! {
     /// ## What it does
-    /// Finds containers waiting in `ErrImagePull`, `ImagePullBackOff` or `InvalidImageName`
-    /// because the registry has no such image: `manifest unknown`, `not found`, `repository
-    /// does not exist`, or a reference that is not a valid image name at all.
+    /// Finds containers whose image cannot be pulled because the registry has no such image or
+    /// tag, or the reference is not a valid image name.
+    ///
+    /// The container waits in `ErrImagePull`, `ImagePullBackOff` or `InvalidImageName`, and
+    /// the pull error says `manifest unknown`, `not found`, `repository does not exist`, or
+    /// `invalid reference format`.
     ///
     /// Docker Hub answers `pull access denied ..., repository does not exist or may require
     /// authorization` both for images that do not exist and for private ones. That answer is

@@ -7,7 +7,10 @@ use crate::rules::{Finding, Findings};
 
 declare_rule! {
     /// ## What it does
-    /// Finds containers waiting in `ErrImagePull` or `ImagePullBackOff` when the snapshot does
+    /// Finds image pulls that fail for a reason the snapshot does not give, or one the other
+    /// image rules do not cover.
+    ///
+    /// The container waits in `ErrImagePull` or `ImagePullBackOff` and the snapshot does
     /// not say why the pull fails (no error message in the status, no `Failed` event), or says
     /// something the other image rules do not cover (a registry rate limit, a runtime error).
     ///

@@ -7,11 +7,13 @@ use crate::rules::{Evidence, Finding, Findings};
 
 declare_rule! {
     /// ## What it does
-    /// Finds containers whose image looks locally built (no registry host in the reference)
-    /// and that the kubelet tries to pull anyway: `imagePullPolicy` is `Always`, or unset with
-    /// a `:latest` or missing tag (which means `Always`), so the pull goes to Docker Hub and
-    /// fails. Also finds `ErrImageNeverPull`: the policy is `Never` and the image is not in the
-    /// node's container runtime.
+    /// Finds locally built images (no registry host) that `imagePullPolicy` makes the kubelet
+    /// pull from Docker Hub, and images that policy `Never` needs but the node does not have.
+    ///
+    /// The pull fails while `imagePullPolicy` is `Always`, or unset with a `:latest` or missing
+    /// tag (which means `Always`), so the pull goes to Docker Hub, which has no such image.
+    /// Or the container waits in `ErrImageNeverPull`: the policy is `Never` and the image is
+    /// not in the node's container runtime.
     ///
     /// An image counts as locally built when the node lists it in `status.images`, or when its
     /// tag is `latest` or absent and the policy is `Always` or unset. This is how the rule

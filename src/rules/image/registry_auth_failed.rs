@@ -7,7 +7,9 @@ use crate::rules::{Evidence, Finding, Findings};
 
 declare_rule! {
     /// ## What it does
-    /// Finds containers whose image pull is refused for lack of valid credentials: `401
+    /// Finds image pulls that the registry refuses for lack of valid credentials.
+    ///
+    /// The pull error says `401
     /// Unauthorized`, `403 Forbidden`, `authentication required`, `insufficient_scope`, `no
     /// basic auth credentials`, or Docker Hub's `pull access denied` for an image on a private
     /// registry when the pod has no `imagePullSecrets`.

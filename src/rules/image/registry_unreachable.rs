@@ -8,8 +8,10 @@ use crate::rules::{Finding, Findings};
 
 declare_rule! {
     /// ## What it does
-    /// Finds containers whose image pull fails because the node cannot talk to the registry:
-    /// TLS errors (`x509: certificate signed by unknown authority`, a certificate for another
+    /// Finds image pulls that fail because the node cannot reach the registry: TLS, DNS,
+    /// timeout or connection errors.
+    ///
+    /// The pull error is one of: TLS errors (`x509: certificate signed by unknown authority`, a certificate for another
     /// name), DNS errors (`no such host`), timeouts (`i/o timeout`, `TLS handshake timeout`)
     /// and refused or reset connections.
     ///
