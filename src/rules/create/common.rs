@@ -26,9 +26,13 @@ pub(crate) fn pod_started(pod: &Pod) -> bool {
     })
 }
 
-/// The pod is still being created: not Running or finished, not ready, no container has run.
-pub(crate) fn pod_not_started(pod: &Pod) -> bool {
-    matches!(util::phase(pod), "Pending" | "Unknown") && !util::pod_ready(pod) && !pod_started(pod)
+/// The pod is not working now: not finished, not ready, and no container is running (a pod
+/// whose sandbox or volumes must be set up again after a node restart is Running with every
+/// container waiting).
+pub(crate) fn pod_down(pod: &Pod) -> bool {
+    !matches!(util::phase(pod), "Succeeded" | "Failed")
+        && !util::pod_ready(pod)
+        && !util::containers(pod).iter().any(|c| c.running())
 }
 
 /// `a` happened at or after `b` (by their last times; by snapshot order when a time is missing).

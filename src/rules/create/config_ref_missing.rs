@@ -2,6 +2,7 @@
 
 use super::common;
 use crate::declare_rule;
+use crate::ingest::SourceFormat;
 use crate::model::{pod_references, Cluster, Entry, PodReference};
 use crate::rules::util::{self, contains_ci};
 use crate::rules::{Evidence, Finding, Findings, Severity};
@@ -114,11 +115,28 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             reported.insert(missing);
         }
 
-        // What the snapshot shows is absent.
+        // What the snapshot shows is absent: only for a pod read from a dump (its spec is
+        // complete and the reference can be cited), never for a service account's token
+        // Secret (managed by the cluster).
+        if !matches!(entry.origin.format, SourceFormat::Json | SourceFormat::Yaml) {
+            continue;
+        }
         let mounting_fails = !common::mount_failures(&events).is_empty();
         let started = common::pod_started(pod);
+        let token_prefix = format!(
+            "{}-token-",
+            pod.spec
+                .as_ref()
+                .and_then(|s| s.service_account_name.as_deref())
+                .filter(|s| !s.is_empty())
+                .unwrap_or("default")
+        );
         for r in &refs {
-            if r.optional || SYSTEM_OBJECTS.contains(&r.name.as_str()) || r.name.is_empty() {
+            if r.optional
+                || SYSTEM_OBJECTS.contains(&r.name.as_str())
+                || r.name.is_empty()
+                || (r.kind == "Secret" && r.name.starts_with(&token_prefix))
+            {
                 continue;
             }
             if r.field.starts_with("spec.volumes") && mounting_fails {

@@ -49,7 +49,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         return;
     };
     for (entry, pod) in util::pods(cluster) {
-        if !common::pod_not_started(pod) {
+        if !matches!(util::phase(pod), "Pending" | "Unknown") {
             continue;
         }
         let pod_ref = entry.object_ref();

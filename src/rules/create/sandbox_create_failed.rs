@@ -53,7 +53,7 @@ fn is_sandbox_failure(e: &EventRecord) -> bool {
 
 fn check(cluster: &Cluster, out: &mut Findings) {
     for (entry, pod) in util::pods(cluster) {
-        if !common::pod_not_started(pod) {
+        if !common::pod_down(pod) {
             continue;
         }
         let pod_ref = entry.object_ref();

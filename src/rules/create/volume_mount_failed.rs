@@ -48,7 +48,7 @@ declare_rule! {
 
 fn check(cluster: &Cluster, out: &mut Findings) {
     for (entry, pod) in util::pods(cluster) {
-        if !common::pod_not_started(pod) {
+        if !common::pod_down(pod) {
             continue;
         }
         let pod_ref = entry.object_ref();

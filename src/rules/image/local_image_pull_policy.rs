@@ -61,12 +61,16 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             (Some(_), Some(n)) => format!(", and node {n} has it"),
             _ => String::new(),
         };
+        let image = if f.image.is_empty() {
+            "its image".to_string()
+        } else {
+            format!("image \"{}\"", f.image)
+        };
         let (message, help) = if f.cause == PullCause::NeverPull {
             (
                 format!(
-                    "{who} cannot start: image \"{}\" is not in the node's container \
+                    "{who} cannot start: {image} is not in the node's container \
                      runtime and `imagePullPolicy` is Never ({}{})",
-                    f.image,
                     f.reason,
                     f.detail_suffix()
                 ),
