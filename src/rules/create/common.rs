@@ -6,6 +6,8 @@ use crate::ingest::SourceFormat;
 use crate::model::{Cluster, Entry, EventRecord, Object};
 use crate::rules::util::{self, contains_ci, ContainerView};
 use crate::rules::Evidence;
+
+pub(crate) use crate::rules::image::common::{shorten, waiting_reason};
 use k8s_openapi::api::core::v1::Pod;
 
 /// Waiting reasons of a container that has not been created yet.
@@ -83,17 +85,6 @@ pub(crate) fn event_may_be_for(
     view: &ContainerView<'_>,
 ) -> bool {
     event_field_path(cluster, e).is_none_or(|fp| fp.contains(&format!("{{{}}}", view.name)))
-}
-
-/// The waiting reason of a container, borrowed from the pod.
-pub(crate) fn waiting_reason<'a>(view: &ContainerView<'a>) -> Option<&'a str> {
-    view.status?
-        .state
-        .as_ref()?
-        .waiting
-        .as_ref()?
-        .reason
-        .as_deref()
 }
 
 /// The waiting message of a container, borrowed from the pod.
@@ -547,14 +538,4 @@ impl MountFailure {
             ),
         }
     }
-}
-
-/// At most `n` characters, with `…` when cut.
-pub(crate) fn shorten(s: &str, n: usize) -> String {
-    let s = s.trim();
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let cut: String = s.chars().take(n).collect();
-    format!("{}…", cut.trim_end())
 }

@@ -3,7 +3,7 @@
 //! cause each failure is given, so that exactly one image rule reports a failing container.
 
 use crate::ingest::SourceFormat;
-use crate::model::{Cluster, Entry, EventRecord, Object, ObjectRef};
+use crate::model::{Cluster, Entry, EventRecord, ObjectRef};
 use crate::rules::util::{self, contains_ci, ContainerView};
 use crate::rules::Evidence;
 use k8s_openapi::api::core::v1::{Node, Pod, ServiceAccount};
@@ -452,15 +452,8 @@ fn is_pull_error(m: &str) -> bool {
 /// The event is about this container: its field path names it, or its message quotes the
 /// image, or it names neither.
 fn event_is_for(cluster: &Cluster, e: &EventRecord, view: &ContainerView<'_>, image: &str) -> bool {
-    let field_path = cluster
-        .entries()
-        .get(e.entry)
-        .and_then(|x| match &x.object {
-            Object::Event(ev) => ev.involved_object.field_path.clone(),
-            Object::EventsV1Event(ev) => ev.regarding.as_ref().and_then(|r| r.field_path.clone()),
-            _ => None,
-        });
-    if let Some(fp) = field_path.filter(|f| f.contains('{')) {
+    let field_path = crate::rules::create::common::event_field_path(cluster, e);
+    if let Some(fp) = field_path {
         return fp.contains(&format!("{{{}}}", view.name));
     }
     let m = unescape(e.message.as_deref().unwrap_or(""));
