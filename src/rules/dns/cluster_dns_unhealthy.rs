@@ -134,8 +134,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         return;
     }
 
+    // No CoreDNS pod although the snapshot holds pods of kube-system.
+    let none_running = live.is_empty() && idx.has_pods(NS);
     let mut parts = Vec::new();
-    if !failing.is_empty() || live.is_empty() {
+    if !failing.is_empty() || none_running {
         let states: Vec<String> = failing
             .iter()
             .map(|(e, p)| {
@@ -146,7 +148,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 )
             })
             .collect();
-        if live.is_empty() {
+        if none_running {
             parts.push(format!(
                 "no CoreDNS pod runs in {NS} (label `k8s-app=kube-dns`)"
             ));
@@ -196,7 +198,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             "Service {NS}/kube-dns does not send traffic to the CoreDNS pods: make its \
              `spec.selector` match their labels (`k8s-app: kube-dns`)"
         )
-    } else if live.is_empty() {
+    } else if none_running {
         format!(
             "start CoreDNS again: scale Deployment {NS}/coredns up (`spec.replicas` of at least \
              2), or reinstall the cluster's DNS add-on"
@@ -213,6 +215,13 @@ fn check(cluster: &Cluster, out: &mut Findings) {
     }
     for (e, _) in &failing {
         f = f.related(e.object_ref());
+    }
+    if let Some(v) = &view {
+        for ep in v.not_ready() {
+            if let Some(r) = &ep.pod {
+                f = f.related(r.clone());
+            }
+        }
     }
     if let Some(h) = &fatal {
         f = f.evidence(Evidence::log(h.log, h.line, &h.text, "the fatal line"));
