@@ -88,7 +88,28 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         };
         if matched.is_empty() {
             let templates = idx.templates_matching(ns, sel);
-            if !idx.has_pods(ns) {
+            let listed: Vec<&str> = view
+                .not_ready()
+                .map(|e| e.pod.as_ref().map_or(e.ip.as_str(), |p| p.name.as_str()))
+                .collect();
+            if !listed.is_empty() {
+                // The endpoints controller found pods, the snapshot does not hold them.
+                for ep in view.not_ready() {
+                    if let Some(p) = &ep.pod {
+                        f = f.related(p.clone());
+                    }
+                }
+                f = f
+                    .message(format!(
+                        "{head}{endpoints_note} ({}); the pods behind them are not in the snapshot",
+                        common::name_list(&listed, 3)
+                    ))
+                    .help(format!(
+                        "find why the pods behind Service {name} are not ready (`kubectl \
+                         describe pods -n {ns} -l {sel_text}`); the Service gets endpoints as soon \
+                         as they pass their readiness probe"
+                    ));
+            } else if !idx.has_pods(ns) {
                 f = f
                     .message(format!(
                         "{head}{endpoints_note}, and the snapshot holds no pods of namespace \

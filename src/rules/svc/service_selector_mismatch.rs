@@ -1,6 +1,6 @@
 //! KT-SVC-002 service-selector-mismatch
 
-use super::common::{self, is_typo, key_path, selector_text, Index};
+use super::common::{self, is_typo, key_path, selector_text, Index, Source};
 use crate::declare_rule;
 use crate::model::{Cluster, Entry};
 use crate::rules::{util, Evidence, Finding, Findings};
@@ -19,7 +19,8 @@ declare_rule! {
     ///
     /// It only speaks when the snapshot holds pods of the namespace (a snapshot without pods
     /// proves nothing), and stays silent when a workload's pod template matches the selector
-    /// (the pods are missing, not mislabelled: KT-SVC-001 says so).
+    /// (the pods are missing, not mislabelled: KT-SVC-001 says so) or when the Service's
+    /// Endpoints list addresses (the selector matches pods the snapshot does not hold).
     ///
     /// ## Why is this bad?
     /// The Service gets no endpoints, so every connection to it fails (KT-SVC-001 is the
@@ -76,6 +77,12 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             continue;
         }
         if !idx.templates_matching(ns, sel).is_empty() {
+            continue;
+        }
+        // The endpoints controller listed addresses: the selector does match pods, the
+        // snapshot just lacks them.
+        let view = idx.endpoints(cluster, entry, sel);
+        if !matches!(view.source, Source::Pods) && !view.endpoints.is_empty() {
             continue;
         }
         let sel_text = selector_text(sel);
