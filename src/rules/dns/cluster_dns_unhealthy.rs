@@ -204,10 +204,14 @@ fn check(cluster: &Cluster, out: &mut Findings) {
              2), or reinstall the cluster's DNS add-on"
         )
     } else {
+        let consequence = if severity == Severity::Warning {
+            "until then DNS runs on fewer replicas than it should"
+        } else {
+            "until then name lookups in the cluster fail"
+        };
         format!(
-            "fix the CoreDNS pods ({NS}, label `k8s-app=kube-dns`): their own findings say why \
-             they are not ready; until then name lookups in the cluster fail \
-             (`kubectl -n {NS} logs -l k8s-app=kube-dns --previous`)"
+            "fix the CoreDNS pods that are not ready ({NS}, label `k8s-app=kube-dns`): their own \
+             findings say why (`kubectl -n {NS} describe pods -l k8s-app=kube-dns`); {consequence}"
         )
     };
     for (e, p) in failing.iter().take(3) {
@@ -234,7 +238,15 @@ fn check(cluster: &Cluster, out: &mut Findings) {
     }
     out.push(
         f.severity(severity)
-            .message(format!("cluster DNS is unhealthy: {}", parts.join("; ")))
+            .message(format!(
+                "cluster DNS is {}: {}",
+                if severity == Severity::Warning {
+                    "degraded"
+                } else {
+                    "unhealthy"
+                },
+                parts.join("; ")
+            ))
             .help(help)
             .cause(if fatal.as_ref().is_some_and(|h| h.is_loop) {
                 "plugin/loop"

@@ -644,6 +644,16 @@ pub(crate) fn not_ready_evidence(entry: &Entry, pod: &Pod) -> Evidence {
             format!("container {} is waiting", c.name),
         );
     }
+    if let Some((c, path)) =
+        util::condition(pod, "PodScheduled").filter(|(c, _)| c.status == "False")
+    {
+        let what = c.reason.as_deref().unwrap_or("not scheduled").to_string();
+        return Evidence::field(
+            entry,
+            &format!("{path}.reason"),
+            format!("the pod is {what}"),
+        );
+    }
     if let Some((_, path)) = util::condition(pod, "Ready") {
         return Evidence::field(entry, &format!("{path}.status"), "the pod is not ready");
     }
