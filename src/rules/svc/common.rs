@@ -1,0 +1,697 @@
+//! What the Service rules (and the cluster DNS rule) share: the Services that route by
+//! selector, the pods and endpoints behind each one, indexed once per check so that every
+//! rule stays linear in the size of the snapshot.
+
+use crate::ingest::SourceFormat;
+use crate::model::{selector_matches, Cluster, Entry, ObjectRef};
+use crate::rules::{util, Evidence};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{Endpoints, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A Service's label selector.
+pub(crate) type Selector = BTreeMap<String, String>;
+
+/// The selector of a Service that routes to pods: not `ExternalName`, selector not empty.
+pub(crate) fn selector_of(svc: &Service) -> Option<&Selector> {
+    let spec = svc.spec.as_ref()?;
+    if spec.type_.as_deref() == Some("ExternalName") {
+        return None;
+    }
+    spec.selector.as_ref().filter(|s| !s.is_empty())
+}
+
+/// Every Service that routes to pods by selector, with its selector.
+pub(crate) fn selecting_services(
+    cluster: &Cluster,
+) -> impl Iterator<Item = (&Entry, &Service, &Selector)> {
+    cluster
+        .all::<Service>()
+        .filter_map(|(e, s)| selector_of(s).map(|sel| (e, s, sel)))
+}
+
+/// The cluster DNS Service, `kube-system/kube-dns`, which KT-DNS-001 reports on.
+pub(crate) fn is_cluster_dns(entry: &Entry) -> bool {
+    let m = entry.object.metadata();
+    m.namespace.as_deref() == Some("kube-system") && m.name.as_deref() == Some("kube-dns")
+}
+
+/// `app=web,tier=frontend`, as kubectl prints a selector.
+pub(crate) fn selector_text(sel: &Selector) -> String {
+    sel.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The path of one key of a map field: `spec.selector.app`, or
+/// `spec.selector["app.kubernetes.io/name"]` in JSON/YAML when the key has dots or slashes
+/// (describe text records `spec.selector.app.kubernetes.io/name`).
+pub(crate) fn key_path(entry: &Entry, base: &str, key: &str) -> String {
+    let text = matches!(
+        entry.origin.format,
+        SourceFormat::Describe | SourceFormat::Table
+    );
+    if !text && key.contains(['.', '/']) {
+        format!("{base}[\"{key}\"]")
+    } else {
+        format!("{base}.{key}")
+    }
+}
+
+/// True when the object was read from describe text or a table (event times from ages,
+/// no port names).
+pub(crate) fn from_text(entry: &Entry) -> bool {
+    matches!(
+        entry.origin.format,
+        SourceFormat::Describe | SourceFormat::Table
+    )
+}
+
+/// A pod that will never serve: it ended (`Succeeded`/`Failed`) or is being deleted.
+pub(crate) fn gone(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_some() || matches!(util::phase(pod), "Succeeded" | "Failed")
+}
+
+/// The pod's IP, when it has one.
+pub(crate) fn pod_ip(pod: &Pod) -> Option<&str> {
+    pod.status
+        .as_ref()?
+        .pod_ip
+        .as_deref()
+        .filter(|ip| !ip.is_empty())
+}
+
+/// Levenshtein distance, capped: returns `cap + 1` as soon as it is known to exceed `cap`.
+pub(crate) fn edit_distance(a: &str, b: &str, cap: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > cap {
+        return cap + 1;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+            row_min = row_min.min(cur[j + 1]);
+        }
+        if row_min > cap {
+            return cap + 1;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()].min(cap + 1)
+}
+
+/// Looks like a typo of `b`: an edit distance of 1 or 2, and small next to the length (`db`
+/// is not a typo of `web`).
+pub(crate) fn is_typo(a: &str, b: &str) -> bool {
+    let d = edit_distance(a, b, 2);
+    let len = a.chars().count().max(b.chars().count());
+    (1..=2).contains(&d) && d * 4 <= len
+}
+
+/// `a, b, c and 2 more`.
+pub(crate) fn name_list<S: AsRef<str>>(names: &[S], max: usize) -> String {
+    let shown: Vec<&str> = names.iter().take(max).map(AsRef::as_ref).collect();
+    let rest = names.len().saturating_sub(max);
+    match (shown.as_slice(), rest) {
+        ([], _) => String::new(),
+        ([one], 0) => (*one).to_string(),
+        (many, 0) => {
+            let (last, head) = many.split_last().unwrap_or((&"", &[]));
+            format!("{} and {last}", head.join(", "))
+        }
+        (many, n) => format!("{} and {n} more", many.join(", ")),
+    }
+}
+
+/// `a: X, b: Y, c: Z and 2 more`: states of several objects, which `and` alone would blur.
+pub(crate) fn state_list<S: AsRef<str>>(items: &[S], max: usize) -> String {
+    let shown: Vec<&str> = items.iter().take(max).map(AsRef::as_ref).collect();
+    let rest = items.len().saturating_sub(max);
+    if rest == 0 {
+        shown.join(", ")
+    } else {
+        format!("{} and {rest} more", shown.join(", "))
+    }
+}
+
+/// A workload whose pod template carries labels (to tell "no pod exists yet" from "the
+/// selector is wrong").
+pub(crate) struct Template<'a> {
+    /// The workload.
+    pub entry: &'a Entry,
+    /// Labels of its pod template.
+    pub labels: &'a BTreeMap<String, String>,
+    /// Desired replicas (`None` for DaemonSets).
+    pub replicas: Option<i32>,
+}
+
+/// The pods and endpoints of a snapshot, indexed for the Service rules.
+pub(crate) struct Index<'a> {
+    pods: Vec<(&'a Entry, &'a Pod)>,
+    by_ns: HashMap<&'a str, Vec<usize>>,
+    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+    by_ip: HashMap<(&'a str, &'a str), usize>,
+    by_name: HashMap<(&'a str, &'a str), usize>,
+    endpoints_ns: HashSet<&'a str>,
+    slices_ns: HashSet<&'a str>,
+    slices: HashMap<(&'a str, &'a str), Vec<&'a Entry>>,
+    templates: HashMap<&'a str, Vec<Template<'a>>>,
+}
+
+fn ns_of(entry: &Entry) -> &str {
+    entry.object.metadata().namespace.as_deref().unwrap_or("")
+}
+
+impl<'a> Index<'a> {
+    /// Indexes pods (by namespace, label, IP and name), Endpoints, EndpointSlices and
+    /// workload templates.
+    pub fn new(cluster: &'a Cluster) -> Self {
+        let pods: Vec<(&Entry, &Pod)> = cluster.all::<Pod>().collect();
+        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        let mut by_ip = HashMap::new();
+        let mut by_name = HashMap::new();
+        for (i, (e, p)) in pods.iter().enumerate() {
+            let ns = ns_of(e);
+            by_ns.entry(ns).or_default().push(i);
+            for (k, v) in p.metadata.labels.iter().flatten() {
+                by_label
+                    .entry((ns, k.as_str(), v.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+            if let Some(ip) = pod_ip(p) {
+                // A live pod wins over an ended one that held the IP before.
+                let keep_old = by_ip
+                    .get(&(ns, ip))
+                    .is_some_and(|&j: &usize| !gone(pods[j].1) && gone(p));
+                if !keep_old {
+                    by_ip.insert((ns, ip), i);
+                }
+            }
+            if let Some(n) = p.metadata.name.as_deref() {
+                by_name.insert((ns, n), i);
+            }
+        }
+        let endpoints_ns = cluster.all::<Endpoints>().map(|(e, _)| ns_of(e)).collect();
+        let mut slices: HashMap<(&str, &str), Vec<&Entry>> = HashMap::new();
+        for (e, s) in cluster.all::<EndpointSlice>() {
+            if let Some(svc) = s
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("kubernetes.io/service-name"))
+            {
+                slices.entry((ns_of(e), svc.as_str())).or_default().push(e);
+            }
+        }
+        let slices_ns = slices.keys().map(|(ns, _)| *ns).collect();
+        let mut templates: HashMap<&str, Vec<Template>> = HashMap::new();
+        let mut add = |e: &'a Entry, labels: Option<&'a BTreeMap<String, String>>, r| {
+            if let Some(labels) = labels {
+                templates.entry(ns_of(e)).or_default().push(Template {
+                    entry: e,
+                    labels,
+                    replicas: r,
+                });
+            }
+        };
+        for (e, d) in cluster.all::<Deployment>() {
+            let labels = d
+                .spec
+                .template
+                .metadata
+                .as_ref()
+                .and_then(|m| m.labels.as_ref());
+            add(e, labels, Some(d.spec.replicas.unwrap_or(1)));
+        }
+        for (e, d) in cluster.all::<StatefulSet>() {
+            let labels = d
+                .spec
+                .template
+                .metadata
+                .as_ref()
+                .and_then(|m| m.labels.as_ref());
+            add(e, labels, Some(d.spec.replicas.unwrap_or(1)));
+        }
+        for (e, d) in cluster.all::<DaemonSet>() {
+            let labels = d
+                .spec
+                .template
+                .metadata
+                .as_ref()
+                .and_then(|m| m.labels.as_ref());
+            add(e, labels, None);
+        }
+        for (e, d) in cluster.all::<ReplicaSet>() {
+            // ReplicaSets of a Deployment are covered by the Deployment.
+            if d.metadata
+                .owner_references
+                .as_ref()
+                .is_some_and(|o| !o.is_empty())
+            {
+                continue;
+            }
+            let labels = d
+                .spec
+                .template
+                .as_ref()
+                .and_then(|t| t.metadata.as_ref()?.labels.as_ref());
+            add(e, labels, Some(d.spec.replicas.unwrap_or(1)));
+        }
+        Index {
+            pods,
+            by_ns,
+            by_label,
+            by_ip,
+            by_name,
+            endpoints_ns,
+            slices_ns,
+            slices,
+            templates,
+        }
+    }
+
+    /// Every pod of a namespace.
+    pub fn pods_in(&self, ns: &str) -> impl Iterator<Item = (&'a Entry, &'a Pod)> + '_ {
+        self.by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| self.pods[i])
+    }
+
+    /// True when the snapshot holds pods of the namespace.
+    pub fn has_pods(&self, ns: &str) -> bool {
+        self.by_ns.get(ns).is_some_and(|v| !v.is_empty())
+    }
+
+    /// The pods of `ns` that carry every label of `sel`, in snapshot order.
+    pub fn matching(&self, ns: &str, sel: &Selector) -> Vec<(&'a Entry, &'a Pod)> {
+        // Start from the rarest label of the selector.
+        let mut best: Option<&Vec<usize>> = None;
+        for (k, v) in sel {
+            match self.by_label.get(&(ns, k.as_str(), v.as_str())) {
+                None => return Vec::new(),
+                Some(list) => {
+                    if best.is_none_or(|b| list.len() < b.len()) {
+                        best = Some(list);
+                    }
+                }
+            }
+        }
+        best.into_iter()
+            .flatten()
+            .map(|&i| self.pods[i])
+            .filter(|(_, p)| selector_matches(sel, p.metadata.labels.as_ref()))
+            .collect()
+    }
+
+    /// The pod with this IP in `ns`.
+    pub fn pod_by_ip(&self, ns: &str, ip: &str) -> Option<(&'a Entry, &'a Pod)> {
+        self.by_ip.get(&(ns, ip)).map(|&i| self.pods[i])
+    }
+
+    /// The pod with this name in `ns`.
+    pub fn pod_by_name(&self, ns: &str, name: &str) -> Option<(&'a Entry, &'a Pod)> {
+        self.by_name.get(&(ns, name)).map(|&i| self.pods[i])
+    }
+
+    /// Workloads of `ns` whose pod template `sel` selects.
+    pub fn templates_matching(&self, ns: &str, sel: &Selector) -> Vec<&Template<'a>> {
+        self.templates
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .filter(|t| selector_matches(sel, Some(t.labels)))
+            .collect()
+    }
+
+    /// The endpoints of a Service: from its Endpoints object, else its EndpointSlices, else
+    /// (when the snapshot holds neither kind for the namespace) from the pods it selects.
+    pub fn endpoints(&self, cluster: &'a Cluster, svc: &'a Entry, sel: &Selector) -> View<'a> {
+        let ns = ns_of(svc);
+        let name = svc.object.metadata().name.as_deref().unwrap_or("");
+        if let Some(e) = cluster
+            .get("Endpoints", Some(ns), name)
+            .filter(|_| !ns.is_empty())
+        {
+            if let Some(ep) = util::typed::<Endpoints>(e) {
+                return self.read_endpoints(e, ep, ns);
+            }
+        }
+        if let Some(list) = self.slices.get(&(ns, name)) {
+            return self.read_slices(list, ns);
+        }
+        if self.endpoints_ns.contains(ns) || self.slices_ns.contains(ns) {
+            return View {
+                source: Source::Missing,
+                endpoints: Vec::new(),
+                evidence: Vec::new(),
+            };
+        }
+        self.read_pods(ns, sel, publishes_not_ready(svc))
+    }
+
+    fn endpoint(&self, ns: &str, ip: &str, target: Option<(&str, &str)>, ready: bool) -> Endpoint {
+        let pod = match target {
+            Some((tns, tname)) => Some(ObjectRef::new(
+                "Pod",
+                Some(if tns.is_empty() { ns } else { tns }),
+                tname,
+            )),
+            None => self.pod_by_ip(ns, ip).map(|(e, _)| e.object_ref()),
+        };
+        let key = pod
+            .as_ref()
+            .map_or_else(|| format!("ip {ip}"), |p| format!("pod {}", p.name));
+        Endpoint {
+            key,
+            ip: ip.to_string(),
+            pod,
+            ready,
+        }
+    }
+
+    fn read_endpoints(&self, entry: &'a Entry, ep: &Endpoints, ns: &str) -> View<'a> {
+        let mut endpoints: Vec<Endpoint> = Vec::new();
+        let mut evidence = Vec::new();
+        for (i, s) in ep.subsets.iter().flatten().enumerate() {
+            for (field, ready, list) in [
+                ("addresses", true, s.addresses.as_deref()),
+                ("notReadyAddresses", false, s.not_ready_addresses.as_deref()),
+            ] {
+                let Some(list) = list.filter(|l| !l.is_empty()) else {
+                    continue;
+                };
+                let label = if ready {
+                    "the ready addresses"
+                } else {
+                    "the addresses that are not ready"
+                };
+                evidence.push(EndpointEvidence {
+                    ready,
+                    evidence: Evidence::field(entry, &format!("subsets[{i}].{field}"), label),
+                });
+                for a in list {
+                    let target = a
+                        .target_ref
+                        .as_ref()
+                        .filter(|t| t.kind.as_deref().is_none_or(|k| k == "Pod"))
+                        .and_then(|t| {
+                            Some((t.namespace.as_deref().unwrap_or(""), t.name.as_deref()?))
+                        });
+                    push_endpoint(&mut endpoints, self.endpoint(ns, &a.ip, target, ready));
+                }
+            }
+        }
+        View {
+            source: Source::Endpoints(entry),
+            endpoints,
+            evidence,
+        }
+    }
+
+    fn read_slices(&self, list: &[&'a Entry], ns: &str) -> View<'a> {
+        let mut endpoints: Vec<Endpoint> = Vec::new();
+        let mut evidence = Vec::new();
+        for &entry in list {
+            let Some(slice) = util::typed::<EndpointSlice>(entry) else {
+                continue;
+            };
+            for (k, ep) in slice.endpoints.iter().flatten().enumerate() {
+                let cond = ep.conditions.as_ref();
+                if cond.and_then(|c| c.terminating) == Some(true) {
+                    continue;
+                }
+                // An unknown readiness counts as ready, as kube-proxy does.
+                let ready = cond.and_then(|c| c.ready) != Some(false);
+                let Some(ip) = ep.addresses.first() else {
+                    continue;
+                };
+                let target = ep
+                    .target_ref
+                    .as_ref()
+                    .filter(|t| t.kind.as_deref().is_none_or(|k| k == "Pod"))
+                    .and_then(|t| Some((t.namespace.as_deref().unwrap_or(""), t.name.as_deref()?)));
+                if !ready {
+                    evidence.push(EndpointEvidence {
+                        ready,
+                        evidence: Evidence::field(
+                            entry,
+                            &format!("endpoints[{k}].conditions.ready"),
+                            format!("endpoint {ip} is not ready"),
+                        ),
+                    });
+                }
+                push_endpoint(&mut endpoints, self.endpoint(ns, ip, target, ready));
+            }
+        }
+        View {
+            source: Source::Slices(list.to_vec()),
+            endpoints,
+            evidence,
+        }
+    }
+
+    fn read_pods(&self, ns: &str, sel: &Selector, publish_not_ready: bool) -> View<'a> {
+        let mut endpoints = Vec::new();
+        let mut evidence = Vec::new();
+        for (e, p) in self.matching(ns, sel) {
+            // Pods without an IP (not scheduled yet) and ended pods are never endpoints.
+            if gone(p) || (pod_ip(p).is_none() && util::phase(p) != "Running") {
+                continue;
+            }
+            let ready = publish_not_ready || util::pod_ready(p);
+            if !ready {
+                let path = util::condition(p, "Ready").map_or_else(
+                    || "status.phase".to_string(),
+                    |(_, path)| format!("{path}.status"),
+                );
+                evidence.push(EndpointEvidence {
+                    ready,
+                    evidence: Evidence::field(e, &path, "the pod is not ready"),
+                });
+            }
+            endpoints.push(Endpoint {
+                key: format!("pod {}", p.metadata.name.as_deref().unwrap_or("")),
+                ip: pod_ip(p).unwrap_or("").to_string(),
+                pod: Some(e.object_ref()),
+                ready,
+            });
+        }
+        View {
+            source: Source::Pods,
+            endpoints,
+            evidence,
+        }
+    }
+}
+
+fn publishes_not_ready(svc: &Entry) -> bool {
+    util::typed::<Service>(svc)
+        .and_then(|s| s.spec.as_ref()?.publish_not_ready_addresses)
+        .unwrap_or(false)
+}
+
+fn push_endpoint(list: &mut Vec<Endpoint>, ep: Endpoint) {
+    match list.iter_mut().find(|e| e.key == ep.key) {
+        // The same pod in several subsets or slices (ports, address families): ready wins.
+        Some(old) => old.ready |= ep.ready,
+        None => list.push(ep),
+    }
+}
+
+/// Where a Service's endpoints were read from.
+pub(crate) enum Source<'a> {
+    /// Its Endpoints object.
+    Endpoints(&'a Entry),
+    /// Its EndpointSlices.
+    Slices(Vec<&'a Entry>),
+    /// The snapshot holds Endpoints or EndpointSlices of the namespace, but none of this
+    /// Service.
+    Missing,
+    /// Neither kind is in the snapshot: the pods the selector matches stand in for them.
+    Pods,
+}
+
+/// One endpoint of a Service.
+pub(crate) struct Endpoint {
+    /// What identifies it: its pod, else its IP.
+    pub key: String,
+    /// Its address.
+    pub ip: String,
+    /// Its pod, when known.
+    pub pod: Option<ObjectRef>,
+    /// Ready to receive traffic.
+    pub ready: bool,
+}
+
+/// A place that shows endpoints, and whether they are the ready ones.
+pub(crate) struct EndpointEvidence {
+    /// Shows ready endpoints.
+    pub ready: bool,
+    /// The place.
+    pub evidence: Evidence,
+}
+
+/// The endpoints of a Service.
+pub(crate) struct View<'a> {
+    /// Where they were read from.
+    pub source: Source<'a>,
+    /// Distinct endpoints (one per pod).
+    pub endpoints: Vec<Endpoint>,
+    /// The fields that list them.
+    pub evidence: Vec<EndpointEvidence>,
+}
+
+impl View<'_> {
+    /// How many are ready.
+    pub fn ready(&self) -> usize {
+        self.endpoints.iter().filter(|e| e.ready).count()
+    }
+
+    /// The endpoints that are not ready.
+    pub fn not_ready(&self) -> impl Iterator<Item = &Endpoint> {
+        self.endpoints.iter().filter(|e| !e.ready)
+    }
+
+    /// The places that show endpoints that are not ready.
+    pub fn not_ready_evidence(&self) -> impl Iterator<Item = Evidence> + '_ {
+        self.evidence
+            .iter()
+            .filter(|e| !e.ready)
+            .map(|e| e.evidence.clone())
+    }
+
+    /// The places that show ready endpoints.
+    pub fn ready_evidence(&self) -> impl Iterator<Item = Evidence> + '_ {
+        self.evidence
+            .iter()
+            .filter(|e| e.ready)
+            .map(|e| e.evidence.clone())
+    }
+
+    /// The object that should list the endpoints, cited by name when it lists none.
+    pub fn object_evidence(&self, label: &str) -> Option<Evidence> {
+        match &self.source {
+            Source::Endpoints(e) => Some(Evidence::object(e, label)),
+            Source::Slices(list) => list.first().map(|e| Evidence::object(e, label)),
+            Source::Missing | Source::Pods => None,
+        }
+    }
+
+    /// `Endpoints default/web`, `EndpointSlice default/web-abcde`, for messages.
+    pub fn describe_source(&self) -> String {
+        match &self.source {
+            Source::Endpoints(e) => format!("Endpoints {}", obj_name(e)),
+            Source::Slices(list) => match list.as_slice() {
+                [one] => format!("EndpointSlice {}", obj_name(one)),
+                _ => format!("its {} EndpointSlices", list.len()),
+            },
+            Source::Missing => "no Endpoints object".to_string(),
+            Source::Pods => "the pods it selects".to_string(),
+        }
+    }
+}
+
+/// Why a pod is not ready, in a word or two: the waiting reason of its first waiting
+/// container (`CrashLoopBackOff`), `Pending`, its phase, or `not ready`.
+pub(crate) fn pod_state(pod: &Pod) -> String {
+    let cs = util::containers(pod);
+    if let Some(w) = cs
+        .iter()
+        .filter(|c| !c.init)
+        .find_map(|c| c.waiting_reason())
+    {
+        return w.to_string();
+    }
+    if let Some(w) = cs
+        .iter()
+        .filter(|c| c.init)
+        .find_map(|c| c.waiting_reason())
+    {
+        return format!("Init:{w}");
+    }
+    if pod.metadata.deletion_timestamp.is_some() {
+        return "Terminating".to_string();
+    }
+    match util::phase(pod) {
+        "Running" => "not ready".to_string(),
+        p => p.to_string(),
+    }
+}
+
+/// The most specific field that shows a pod is not ready: the waiting reason of a
+/// container, else its `Ready` condition, else its phase.
+pub(crate) fn not_ready_evidence(entry: &Entry, pod: &Pod) -> Evidence {
+    let cs = util::containers(pod);
+    if let Some(c) = cs
+        .iter()
+        .find(|c| !c.init && c.waiting_reason().is_some() && !c.status_path.is_empty())
+    {
+        return Evidence::field(
+            entry,
+            &format!("{}.state.waiting.reason", c.status_path),
+            format!("container {} is waiting", c.name),
+        );
+    }
+    if let Some((c, path)) =
+        util::condition(pod, "PodScheduled").filter(|(c, _)| c.status == "False")
+    {
+        let what = c.reason.as_deref().unwrap_or("not scheduled").to_string();
+        return Evidence::field(
+            entry,
+            &format!("{path}.reason"),
+            format!("the pod is {what}"),
+        );
+    }
+    if let Some((_, path)) = util::condition(pod, "Ready") {
+        return Evidence::field(entry, &format!("{path}.status"), "the pod is not ready");
+    }
+    Evidence::field(entry, "status.phase", "the pod's phase")
+}
+
+/// `namespace/name` of an object.
+pub(crate) fn obj_name(e: &Entry) -> String {
+    let m = e.object.metadata();
+    format!(
+        "{}/{}",
+        m.namespace.as_deref().unwrap_or(""),
+        m.name.as_deref().unwrap_or("")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance() {
+        assert_eq!(edit_distance("fastapi-k8s", "fastapi-k8s", 2), 0);
+        assert_eq!(edit_distance("fastapi-k8", "fastapi-k8s", 2), 1);
+        assert_eq!(edit_distance("fastpai-k8s", "fastapi-k8s", 2), 2);
+        assert_eq!(edit_distance("fastapi-k8s-api", "fastapi-k8s", 2), 3);
+        assert_eq!(edit_distance("", "ab", 2), 2);
+        assert!(is_typo("paymnets", "payments"));
+        assert!(is_typo("app.kubernets.io/name", "app.kubernetes.io/name"));
+        assert!(!is_typo("web", "db"));
+        assert!(!is_typo("api", "app"));
+        assert!(!is_typo("web", "web"));
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(name_list(&["a"], 3), "a");
+        assert_eq!(name_list(&["a", "b"], 3), "a and b");
+        assert_eq!(name_list(&["a", "b", "c", "d"], 2), "a, b and 2 more");
+    }
+}
