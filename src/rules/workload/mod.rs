@@ -1,6 +1,109 @@
-//! Rules of the `workload` area.
+//! Workloads: Deployments, StatefulSets and DaemonSets short of available replicas.
+
+mod rollout_stuck;
 
 use super::Rule;
+use crate::ingest::SourceFormat;
+use crate::model::{Cluster, Entry};
+use crate::rules::pod::common::{controller_ref, is_evicted};
+use crate::rules::util;
+use k8s_openapi::api::core::v1::Pod;
+use std::collections::HashMap;
 
 /// The rules of this area.
-pub(crate) static RULES: &[&Rule] = &[];
+pub(crate) static RULES: &[&Rule] = &[&rollout_stuck::RULE];
+
+/// Kind, namespace and name of a workload.
+pub(crate) type WorkloadKey = (String, String, String);
+
+/// The pods of every workload, found by owner chain (Pod → ReplicaSet → Deployment), built
+/// once. A pod whose ReplicaSet is not in the snapshot (describe text of a Deployment and its
+/// pods only) goes to the Deployment named by the ReplicaSet's name without its hash.
+pub(crate) fn pods_by_workload(cluster: &Cluster) -> HashMap<WorkloadKey, Vec<(&Entry, &Pod)>> {
+    let mut out: HashMap<WorkloadKey, Vec<(&Entry, &Pod)>> = HashMap::new();
+    for (entry, pod) in cluster.all::<Pod>() {
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        let key = match util::workload_of(cluster, entry) {
+            Some(w) => Some((
+                w.object.kind().to_string(),
+                ns.to_string(),
+                w.object.metadata().name.clone().unwrap_or_default(),
+            )),
+            None => deployment_by_name(cluster, pod, ns),
+        };
+        if let Some(k) = key {
+            out.entry(k).or_default().push((entry, pod));
+        }
+    }
+    out
+}
+
+/// `web-7d4b9c8f6` (not in the snapshot) → Deployment `web`, when it exists and the pod's
+/// `pod-template-hash` agrees.
+fn deployment_by_name(cluster: &Cluster, pod: &Pod, ns: &str) -> Option<WorkloadKey> {
+    let owner = controller_ref(pod).filter(|o| o.kind == "ReplicaSet")?;
+    let (deploy, hash) = owner.name.rsplit_once('-')?;
+    let labels = pod.metadata.labels.as_ref();
+    if labels
+        .and_then(|l| l.get("pod-template-hash"))
+        .is_some_and(|h| h != hash)
+    {
+        return None;
+    }
+    cluster.get("Deployment", Some(ns), deploy)?;
+    Some(("Deployment".into(), ns.into(), deploy.into()))
+}
+
+/// The pod does not count as an available replica now: pending, unknown, running but not
+/// ready, or ended (evicted pods aside: they are leftovers already replaced).
+pub(crate) fn pod_unavailable(pod: &Pod) -> bool {
+    let Some(phase) = pod.status.as_ref().and_then(|s| s.phase.as_deref()) else {
+        return false;
+    };
+    match phase {
+        "Running" => !util::pod_ready(pod),
+        "Succeeded" => false,
+        "Failed" => !is_evicted(pod),
+        _ => true,
+    }
+}
+
+/// How a pod that is not available looks, in a word or two (`CrashLoopBackOff`, `Pending`).
+pub(crate) fn pod_state(pod: &Pod) -> String {
+    let views = util::containers(pod);
+    if let Some(w) = views.iter().find_map(|c| c.waiting_reason()) {
+        return w.to_string();
+    }
+    let phase = util::phase(pod);
+    if phase == "Running" {
+        "not ready".to_string()
+    } else {
+        phase.to_string()
+    }
+}
+
+/// Path of a condition's field for evidence: the field itself, or the condition's `status`
+/// when it was read from text that kept no place for the field.
+pub(crate) fn condition_field(entry: &Entry, base: &str, field: &str) -> String {
+    let path = format!("{base}.{field}");
+    match entry.origin.format {
+        SourceFormat::Json | SourceFormat::Yaml => path,
+        SourceFormat::Describe | SourceFormat::Table => {
+            if entry.spans.iter().any(|s| s.path == path) {
+                path
+            } else {
+                format!("{base}.status")
+            }
+        }
+    }
+}
+
+/// Whether the object read has this field (describe text and tables say fewer).
+pub(crate) fn has_span_or_field(entry: &Entry, path: &str, present: bool) -> bool {
+    match entry.origin.format {
+        SourceFormat::Json | SourceFormat::Yaml => present,
+        SourceFormat::Describe | SourceFormat::Table => {
+            present && (entry.spans.is_empty() || entry.spans.iter().any(|s| s.path == path))
+        }
+    }
+}
