@@ -32,7 +32,13 @@ pub(crate) fn not_ready_taints(node: &Node) -> Vec<(&str, &str, String)> {
                 "node.kubernetes.io/unreachable" | "node.kubernetes.io/not-ready"
             )
         })
-        .map(|(i, t)| (t.key.as_str(), t.effect.as_str(), format!("spec.taints[{i}]")))
+        .map(|(i, t)| {
+            (
+                t.key.as_str(),
+                t.effect.as_str(),
+                format!("spec.taints[{i}]"),
+            )
+        })
         .collect()
 }
 

@@ -1,8 +1,8 @@
 //! KT-NODE-001 node-not-ready
 
 use super::common::{
-    human_age, node_condition, node_events, not_ready_taints, ready_status,
-    seconds_before_capture, taints_text,
+    human_age, node_condition, node_events, not_ready_taints, ready_status, seconds_before_capture,
+    taints_text,
 };
 use crate::declare_rule;
 use crate::model::Cluster;

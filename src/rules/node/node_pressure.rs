@@ -1,10 +1,10 @@
 //! KT-NODE-002 node-pressure
 
 use super::common::{human_age, node_condition, node_events, seconds_before_capture};
-use crate::rules::util::reason_is;
 use crate::declare_rule;
 use crate::model::{Cluster, Entry};
 use crate::rules::pod::common::{eviction, is_evicted};
+use crate::rules::util::reason_is;
 use crate::rules::{Evidence, Finding, Findings};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use std::collections::HashMap;
@@ -154,14 +154,18 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     ));
                 }
             }
-            let signal = node_events(cluster, name).into_iter().rfind(|e| {
-                reason_is(e, &["EvictionThresholdMet", event_reason(what)])
-            });
+            let signal = node_events(cluster, name)
+                .into_iter()
+                .rfind(|e| reason_is(e, &["EvictionThresholdMet", event_reason(what)]));
             if let Some(e) = signal {
                 f = f.evidence(Evidence::event(cluster, e, "the kubelet reclaiming"));
             }
             for (e, _) in pods.iter().take(5) {
-                f = f.evidence(Evidence::field(e, "status.message", "evicted from this node"));
+                f = f.evidence(Evidence::field(
+                    e,
+                    "status.message",
+                    "evicted from this node",
+                ));
             }
             out.push(f);
         }

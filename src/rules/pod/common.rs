@@ -75,7 +75,8 @@ pub(crate) fn parse_eviction(msg: &str) -> Eviction {
                 {
                     ev.request = Some(first_token(r).to_string());
                 }
-            } else if let Some(lim) = tail.strip_prefix("exceeded its local ephemeral storage limit ")
+            } else if let Some(lim) =
+                tail.strip_prefix("exceeded its local ephemeral storage limit ")
             {
                 ev.container = Some(name.to_string());
                 ev.limit = Some(first_token(lim).to_string());
@@ -147,11 +148,14 @@ mod tests {
         assert_eq!(e.request.as_deref(), Some("0"));
         let e = parse_eviction("The node had condition: [DiskPressure]. ");
         assert_eq!(e.resource.as_deref(), Some("ephemeral-storage"));
-        let e = parse_eviction(r#"Container app exceeded its local ephemeral storage limit "20Mi". "#);
+        let e =
+            parse_eviction(r#"Container app exceeded its local ephemeral storage limit "20Mi". "#);
         assert!(e.own_limit);
         assert_eq!(e.limit.as_deref(), Some("20Mi"));
         assert_eq!(e.container.as_deref(), Some("app"));
-        let e = parse_eviction("Pod ephemeral local storage usage exceeds the total limit of containers 5Mi. ");
+        let e = parse_eviction(
+            "Pod ephemeral local storage usage exceeds the total limit of containers 5Mi. ",
+        );
         assert!(e.own_limit);
         assert_eq!(e.limit.as_deref(), Some("5Mi"));
         assert_eq!(parse_eviction(""), Eviction::default());

@@ -75,7 +75,11 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         }
         text.push_str(&format!(" has ended in phase {phase}"));
         let reason = status.reason.as_deref().filter(|r| !r.is_empty());
-        let message = status.message.as_deref().map(str::trim).filter(|m| !m.is_empty());
+        let message = status
+            .message
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty());
         match (reason, message) {
             (Some(r), Some(m)) => text.push_str(&format!(" ({r}: {m})")),
             (Some(r), None) => text.push_str(&format!(" ({r})")),
@@ -98,28 +102,42 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 text.push_str(&format!(" ({r})"));
             }
         }
-        let shutdown = reason.is_some_and(|r| {
-            matches!(r, "Terminated" | "Shutdown" | "NodeShutdown")
-        }) || message.is_some_and(|m| contains_ci(m, "node shutdown"));
+        let shutdown = reason
+            .is_some_and(|r| matches!(r, "Terminated" | "Shutdown" | "NodeShutdown"))
+            || message.is_some_and(|m| contains_ci(m, "node shutdown"));
         let mut f = Finding::new(&RULE, entry.object_ref())
             .message(text)
             .help(help(reason, shutdown, ns, &owner.kind))
             .cause(reason.unwrap_or(phase))
-            .evidence(Evidence::field(entry, "status.phase", format!("phase {phase}")));
+            .evidence(Evidence::field(
+                entry,
+                "status.phase",
+                format!("phase {phase}"),
+            ));
         if reason.is_some() {
             f = f.evidence(Evidence::field(entry, "status.reason", "why the pod ended"));
         }
         if message.is_some() {
-            f = f.evidence(Evidence::field(entry, "status.message", "the kubelet's message"));
+            f = f.evidence(Evidence::field(
+                entry,
+                "status.message",
+                "the kubelet's message",
+            ));
         }
         if let Some((c, t, path)) = &ended {
             f = f.container(c.name);
-            let field = if t.reason.is_some() { "reason" } else { "exitCode" };
             f = f.evidence(Evidence::field(
                 entry,
-                &format!("{path}.{field}"),
-                "how the container ended",
+                &format!("{path}.exitCode"),
+                "the container's exit code",
             ));
+            if t.reason.is_some() {
+                f = f.evidence(Evidence::field(
+                    entry,
+                    &format!("{path}.reason"),
+                    "how the container ended",
+                ));
+            }
         }
         if shutdown {
             f = f.severity(Severity::Warning);

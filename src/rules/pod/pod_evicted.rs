@@ -92,8 +92,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             ));
         }
         if let Some(c) = &ev.container {
-            if util::containers(pod).iter().any(|v| v.name == c.as_str()) || pod_has_no_spec(pod)
-            {
+            if util::containers(pod).iter().any(|v| v.name == c.as_str()) || pod_has_no_spec(pod) {
                 f = f.container(c.as_str());
             }
         }

@@ -68,9 +68,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             })
             .unwrap_or(30);
         // The first stop of a container on deletion dates it when the deletion time is unknown.
-        let stop_event = cluster.events_for(&entry.object_ref()).into_iter().find(|e| {
-            reason_is(e, &["Killing"]) && message_has(e, "Stopping container")
-        });
+        let stop_event = cluster
+            .events_for(&entry.object_ref())
+            .into_iter()
+            .find(|e| reason_is(e, &["Killing"]) && message_has(e, "Stopping container"));
         let age = match &meta.deletion_timestamp {
             Some(t) => seconds_before_capture(cluster, t.0),
             None => stop_event
@@ -98,9 +99,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 ": its containers were told to stop {} before the snapshot (grace period {grace}s)",
                 human_age(a)
             )),
-            _ => text.push_str(&format!(
-                " (deletion time unknown, grace period {grace}s)"
-            )),
+            _ => text.push_str(&format!(" (deletion time unknown, grace period {grace}s)")),
         }
         if !finalizers.is_empty() {
             text.push_str(&format!("; finalizers {}", finalizers.join(", ")));

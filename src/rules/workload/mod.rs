@@ -107,3 +107,57 @@ pub(crate) fn has_span_or_field(entry: &Entry, path: &str, present: bool) -> boo
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The demo bundle: both stuck Deployments name exactly their unavailable pods, and the
+    /// healthy kube-system workloads (static pods, bare pods, the kube-proxy DaemonSet) give
+    /// nothing from the lifecycle rules.
+    #[test]
+    fn demo_bundle_rollouts_name_exactly_their_unavailable_pods() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/demo/fastapi-k8s-bundle.tar.gz");
+        let s = crate::load(&[path], &Default::default()).expect("the demo bundle loads");
+        let d = s.diagnose(&Default::default());
+        let related = |name: &str| -> Vec<String> {
+            let f = d
+                .findings
+                .iter()
+                .find(|f| f.code == "KT-WORKLOAD-001" && f.object.name == name)
+                .expect("a finding on the Deployment");
+            let mut v: Vec<String> = f.related.iter().map(|r| r.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            related("fastapi-k8s"),
+            [
+                "Pod/default/fastapi-k8s-6d9f7c8b5-r8t5n",
+                "Pod/default/fastapi-k8s-7f8b9c6d4-xj2kl"
+            ]
+        );
+        assert_eq!(
+            related("stress-worker"),
+            ["Pod/default/stress-worker-5c7d8f9b6-kq2zt"]
+        );
+        let mine: Vec<String> = d
+            .findings
+            .iter()
+            .filter(|f| {
+                ["KT-NODE-", "KT-POD-", "KT-WORKLOAD-"]
+                    .iter()
+                    .any(|p| f.code.starts_with(p))
+            })
+            .map(|f| format!("{} {}", f.code, f.object))
+            .collect();
+        assert_eq!(
+            mine,
+            [
+                "KT-WORKLOAD-001 Deployment/default/fastapi-k8s",
+                "KT-WORKLOAD-001 Deployment/default/stress-worker"
+            ]
+        );
+    }
+}

@@ -136,12 +136,10 @@ fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> 
     let avail_cond = find("Available");
     let prog_cond = find("Progressing");
     let min_available = (desired - max_unavailable(spec, desired)).max(0);
-    let deadline = prog_cond
-        .as_ref()
-        .filter(|(c, _)| {
-            c.status.as_deref() == Some("False")
-                && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
-        });
+    let deadline = prog_cond.as_ref().filter(|(c, _)| {
+        c.status.as_deref() == Some("False")
+            && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+    });
     let below_min = match &avail_cond {
         Some((c, _)) => c.status.as_deref() == Some("False"),
         None => available < min_available,
@@ -150,7 +148,12 @@ fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> 
         return None;
     }
     let name = entry.object.metadata().name.as_deref().unwrap_or("");
-    let ns = entry.object.metadata().namespace.as_deref().unwrap_or("default");
+    let ns = entry
+        .object
+        .metadata()
+        .namespace
+        .as_deref()
+        .unwrap_or("default");
     let revision = entry
         .object
         .metadata()
@@ -159,9 +162,8 @@ fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> 
         .and_then(|a| a.get("deployment.kubernetes.io/revision"))
         .map(|r| format!("revision {r}"))
         .unwrap_or_else(|| "the latest revision".to_string());
-    let mut text = format!(
-        "{available} of {desired} replicas available, {updated} of {desired} updated"
-    );
+    let mut text =
+        format!("{available} of {desired} replicas available, {updated} of {desired} updated");
     if deadline.is_some() {
         let secs = spec.progress_deadline_seconds.unwrap_or(600);
         text.push_str(&format!(
@@ -176,10 +178,25 @@ fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> 
         text.push_str(&format!("; at least {min_available} must be available"));
     }
     let mut ev = Vec::new();
+    if has_span_or_field(entry, "spec.replicas", spec.replicas.is_some()) {
+        ev.push(Evidence::field(entry, "spec.replicas", "desired replicas"));
+    }
     let fields = [
-        ("status.availableReplicas", status.available_replicas, "available replicas"),
-        ("status.updatedReplicas", status.updated_replicas, "updated replicas"),
-        ("status.unavailableReplicas", status.unavailable_replicas, "unavailable replicas"),
+        (
+            "status.availableReplicas",
+            status.available_replicas,
+            "available replicas",
+        ),
+        (
+            "status.updatedReplicas",
+            status.updated_replicas,
+            "updated replicas",
+        ),
+        (
+            "status.unavailableReplicas",
+            status.unavailable_replicas,
+            "unavailable replicas",
+        ),
     ];
     for (path, v, label) in fields {
         if has_span_or_field(entry, path, v.is_some()) {
@@ -202,13 +219,24 @@ fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> 
             "progress deadline exceeded",
         ));
     }
+    let rev_number = entry
+        .object
+        .metadata()
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("deployment.kubernetes.io/revision"))
+        .and_then(|r| r.parse::<u64>().ok());
+    let mut help = "this is a symptom: fix what keeps the listed pods from becoming ready (their own findings, or `kubectl describe` of them); the rollout then continues by itself".to_string();
+    if rev_number.is_none_or(|r| r > 1) && updated < desired {
+        help.push_str(&format!(
+            ". To go back to the previous revision meanwhile: `kubectl rollout undo deployment/{name} -n {ns}`"
+        ));
+    }
     Some(Shortfall {
         entry,
         kind: "Deployment",
         text,
-        help: format!(
-            "this is a symptom: fix what keeps the listed pods from becoming ready (their own findings); the rollout then continues by itself. To go back to the previous revision meanwhile: `kubectl rollout undo deployment/{name} -n {ns}`"
-        ),
+        help,
         evidence: ev,
     })
 }
@@ -253,7 +281,12 @@ fn stateful_set<'a>(entry: &'a Entry, s: &'a StatefulSet) -> Option<Shortfall<'a
         return None;
     }
     let name = entry.object.metadata().name.as_deref().unwrap_or("");
-    let ns = entry.object.metadata().namespace.as_deref().unwrap_or("default");
+    let ns = entry
+        .object
+        .metadata()
+        .namespace
+        .as_deref()
+        .unwrap_or("default");
     let updated = status.updated_replicas.unwrap_or(0);
     let mut text = format!("{ready} of {desired} replicas ready, {updated} of {desired} updated");
     match (&status.update_revision, &status.current_revision) {
@@ -266,8 +299,16 @@ fn stateful_set<'a>(entry: &'a Entry, s: &'a StatefulSet) -> Option<Shortfall<'a
         text.push_str(" (pods start in order: one that never gets ready blocks the next)");
     }
     let mut ev = Vec::new();
-    if has_span_or_field(entry, "status.readyReplicas", status.ready_replicas.is_some()) {
-        ev.push(Evidence::field(entry, "status.readyReplicas", "ready replicas"));
+    if has_span_or_field(
+        entry,
+        "status.readyReplicas",
+        status.ready_replicas.is_some(),
+    ) {
+        ev.push(Evidence::field(
+            entry,
+            "status.readyReplicas",
+            "ready replicas",
+        ));
     } else {
         ev.push(Evidence::field(entry, "status.replicas", "replicas"));
     }
@@ -275,7 +316,11 @@ fn stateful_set<'a>(entry: &'a Entry, s: &'a StatefulSet) -> Option<Shortfall<'a
         ev.push(Evidence::field(entry, "spec.replicas", "desired replicas"));
     }
     if status.update_revision.is_some() && status.update_revision != status.current_revision {
-        ev.push(Evidence::field(entry, "status.updateRevision", "revision being rolled out"));
+        ev.push(Evidence::field(
+            entry,
+            "status.updateRevision",
+            "revision being rolled out",
+        ));
     }
     Some(Shortfall {
         entry,
@@ -299,17 +344,30 @@ fn daemon_set<'a>(entry: &'a Entry, d: &'a DaemonSet) -> Option<Shortfall<'a>> {
         return None;
     }
     let name = entry.object.metadata().name.as_deref().unwrap_or("");
-    let ns = entry.object.metadata().namespace.as_deref().unwrap_or("default");
+    let ns = entry
+        .object
+        .metadata()
+        .namespace
+        .as_deref()
+        .unwrap_or("default");
     let updated = status.updated_number_scheduled.unwrap_or(0);
     let text = format!(
         "{available} of {desired} daemon pods available ({unavailable} unavailable), {updated} of {desired} updated"
     );
     let mut ev = Vec::new();
     if status.number_unavailable.is_some() {
-        ev.push(Evidence::field(entry, "status.numberUnavailable", "unavailable daemon pods"));
+        ev.push(Evidence::field(
+            entry,
+            "status.numberUnavailable",
+            "unavailable daemon pods",
+        ));
     }
     if status.number_available.is_some() {
-        ev.push(Evidence::field(entry, "status.numberAvailable", "available daemon pods"));
+        ev.push(Evidence::field(
+            entry,
+            "status.numberAvailable",
+            "available daemon pods",
+        ));
     }
     ev.push(Evidence::field(
         entry,
