@@ -2,6 +2,7 @@
 
 use super::common::{controller_ref, eviction, is_evicted, Eviction};
 use crate::declare_rule;
+use crate::ingest::SourceFormat;
 use crate::model::Cluster;
 use crate::rules::node::common::{node_condition, node_entry_of, node_ref};
 use crate::rules::util::{self, parse_quantity};
@@ -74,7 +75,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         if let Some((_, type_, _)) = &pressure {
             text.push_str(&format!("; the node still has {type_}"));
         }
-        let bare = controller_ref(pod).is_none();
+        // A `kubectl get` row does not say who owns the pod.
+        let bare = controller_ref(pod).is_none() && entry.origin.format != SourceFormat::Table;
         if bare {
             text.push_str("; no controller replaces it");
         }

@@ -68,18 +68,47 @@ pub(crate) fn pod_unavailable(pod: &Pod) -> bool {
     }
 }
 
-/// How a pod that is not available looks, in a word or two (`CrashLoopBackOff`, `Pending`).
+/// How a pod that is not available looks, in a word or two (`CrashLoopBackOff`,
+/// `Pending: Unschedulable`, `not ready`).
 pub(crate) fn pod_state(pod: &Pod) -> String {
     let views = util::containers(pod);
     if let Some(w) = views.iter().find_map(|c| c.waiting_reason()) {
         return w.to_string();
     }
     let phase = util::phase(pod);
-    if phase == "Running" {
-        "not ready".to_string()
-    } else {
-        phase.to_string()
+    match phase {
+        "Running" => "not ready".to_string(),
+        "Pending" => match util::condition(pod, "PodScheduled") {
+            Some((c, _)) if c.status == "False" => match c.reason.as_deref() {
+                Some(r) if !r.is_empty() => format!("Pending: {r}"),
+                _ => "Pending: not scheduled".to_string(),
+            },
+            _ => phase.to_string(),
+        },
+        _ => phase.to_string(),
     }
+}
+
+/// Seconds a pod has existed before the snapshot, when both times are known.
+fn pod_age(cluster: &Cluster, pod: &Pod) -> Option<i64> {
+    let created = pod.metadata.creation_timestamp.as_ref()?.0;
+    Some(cluster.captured_at?.as_second() - created.as_second())
+}
+
+/// A pod that is only starting: created less than ten minutes before the snapshot, scheduled,
+/// and neither waiting on an error nor restarted.
+pub(crate) fn pod_starting(cluster: &Cluster, pod: &Pod) -> bool {
+    if !pod_age(cluster, pod).is_some_and(|a| (0..600).contains(&a)) {
+        return false;
+    }
+    if util::condition(pod, "PodScheduled").is_some_and(|(c, _)| c.status == "False") {
+        return false;
+    }
+    util::containers(pod).iter().all(|c| {
+        c.restarts() == 0
+            && c.waiting_reason()
+                .is_none_or(|r| matches!(r, "ContainerCreating" | "PodInitializing"))
+    })
 }
 
 /// Path of a condition's field for evidence: the field itself, or the condition's `status`

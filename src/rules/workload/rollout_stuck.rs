@@ -1,6 +1,8 @@
 //! KT-WORKLOAD-001 rollout-stuck
 
-use super::{condition_field, has_span_or_field, pod_state, pod_unavailable, pods_by_workload};
+use super::{
+    condition_field, has_span_or_field, pod_starting, pod_state, pod_unavailable, pods_by_workload,
+};
 use crate::declare_rule;
 use crate::model::{Cluster, Entry, ObjectRef};
 use crate::rules::{Evidence, Finding, Findings};
@@ -23,8 +25,10 @@ declare_rule! {
     ///
     /// This is a symptom. The finding lists as related the workload's pods that are not
     /// available (pending, crashing, not ready); their own findings (crash loop, OOM kill,
-    /// insufficient resources) are the cause. A rollout in progress within its deadline with
-    /// enough pods available is not reported.
+    /// insufficient resources) are the cause. A Deployment rollout in progress within its
+    /// deadline with enough pods available is not reported, nor a StatefulSet or DaemonSet
+    /// whose missing pods are only starting (created less than ten minutes before the
+    /// snapshot, scheduled, not restarted, not waiting on an error).
     ///
     /// ## Example
     /// ```text
@@ -82,6 +86,14 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             .flatten()
             .filter(|(_, p)| pod_unavailable(p))
             .collect();
+        // A StatefulSet or DaemonSet has no progress deadline: when every missing pod is only
+        // starting, the rollout is under way, not stuck.
+        if s.kind != "Deployment"
+            && !failing.is_empty()
+            && failing.iter().all(|(_, p)| pod_starting(cluster, p))
+        {
+            continue;
+        }
         let mut text = s.text;
         if !failing.is_empty() {
             let listed: Vec<String> = failing
