@@ -76,7 +76,7 @@ pub fn record(entry: usize, object: &Object) -> Option<EventRecord> {
                 .unwrap_or(1);
             Some(EventRecord {
                 entry,
-                target,
+                target: cluster_scoped(target),
                 type_: e.type_.clone(),
                 reason: e.reason.clone(),
                 message: e.message.clone(),
@@ -123,7 +123,7 @@ pub fn record(entry: usize, object: &Object) -> Option<EventRecord> {
                 .unwrap_or(1);
             Some(EventRecord {
                 entry,
-                target,
+                target: cluster_scoped(target),
                 type_: e.type_.clone(),
                 reason: e.reason.clone(),
                 message: e.note.clone(),
@@ -138,4 +138,25 @@ pub fn record(entry: usize, object: &Object) -> Option<EventRecord> {
         }
         _ => None,
     }
+}
+
+/// Events about cluster-scoped objects live in a namespace (`default` for node events) but
+/// their target has none; the kubelet also writes the node's name as its uid.
+fn cluster_scoped(mut target: ObjectRef) -> ObjectRef {
+    if matches!(
+        target.kind.as_str(),
+        "Node"
+            | "PersistentVolume"
+            | "Namespace"
+            | "StorageClass"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "CustomResourceDefinition"
+    ) {
+        target.namespace = None;
+    }
+    if target.uid.as_deref() == Some(target.name.as_str()) {
+        target.uid = None;
+    }
+    target
 }

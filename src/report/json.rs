@@ -53,6 +53,8 @@ struct FindingOut<'a> {
     docs: String,
     evidence: Vec<Located>,
     explains: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<ObjectOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +101,15 @@ pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
             docs: format!("docs/rules/{}.md", f.code),
             evidence,
             explains: &f.explains,
+            related: f
+                .related
+                .iter()
+                .map(|r| ObjectOut {
+                    kind: &r.kind,
+                    namespace: r.namespace.as_deref(),
+                    name: &r.name,
+                })
+                .collect(),
         })
         .collect();
     let report = Report {

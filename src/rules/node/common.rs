@@ -57,14 +57,10 @@ pub(crate) fn taints_text(taints: &[(&str, &str, String)]) -> String {
         .join(", ")
 }
 
-/// Events about a node, oldest first. The kubelet and node controller write them in the
-/// `default` namespace, so they are looked up both with and without it.
+/// Events about a node, oldest first (the model files the kubelet's events, written in the
+/// `default` namespace, under the cluster-scoped node).
 pub(crate) fn node_events<'a>(cluster: &'a Cluster, name: &str) -> Vec<&'a EventRecord> {
-    let mut v = cluster.events_for(&node_ref(name));
-    v.extend(cluster.events_for(&ObjectRef::new("Node", Some("default"), name)));
-    v.sort_by_key(|e| (e.last, e.first, e.entry));
-    v.dedup_by_key(|e| e.entry);
-    v
+    cluster.events_for(&node_ref(name))
 }
 
 /// The node is not ready now: its `Ready` condition is `False` or `Unknown`, or (when the
