@@ -54,8 +54,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 .and_then(|s| s.resources.as_ref())
                 .and_then(|r| r.limits.as_ref())
                 .and_then(|l| l.get("memory"));
-            let limit_text = limit
-                .map(|q| parse_quantity(&q.0).map_or_else(|| q.0.clone(), format_bytes));
+            let limit_text =
+                limit.map(|q| parse_quantity(&q.0).map_or_else(|| q.0.clone(), format_bytes));
             let recovered = c.running() && c.ready();
             let restarts = c.restarts();
             let mut message = format!(

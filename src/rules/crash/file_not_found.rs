@@ -1,0 +1,126 @@
+//! KT-CRASH-004 file-not-found
+
+use super::Cause;
+use crate::declare_rule;
+use crate::model::Cluster;
+use crate::rules::Findings;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds crashing containers that stop because a file or the command itself does not
+    /// exist: `FileNotFoundError`, `no such file or directory` for the entrypoint or a file
+    /// it opens, `exec: "x": executable file not found in $PATH`, `sh: x: not found`.
+    ///
+    /// ## Why is this bad?
+    /// The program (or the runtime, before the program) gives up at start-up on every
+    /// restart. Typical causes: a `command` with a typo or a program the image does not
+    /// ship, a Dockerfile `COPY` to another `WORKDIR` than the path used, a build stage
+    /// whose output is not copied to the final image, or a file expected from a volume
+    /// that is not mounted there.
+    ///
+    /// ## Example
+    /// ```text
+    /// Last State:  Terminated
+    ///   Reason:    StartError
+    ///   Message:   ... exec: "wge": executable file not found in $PATH: unknown
+    /// ```
+    ///
+    /// ## How to fix
+    /// Fix `command`/`args` of the container (the program's name and path), or make the
+    /// image contain it: `COPY` the file to the path used (mind `WORKDIR` and the final
+    /// stage), install the program, or mount the file from a ConfigMap or volume.
+    pub(crate) static RULE = {
+        code: "KT-CRASH-004",
+        name: "file-not-found",
+        severity: Error,
+        check: check,
+    };
+}
+
+fn check(cluster: &Cluster, out: &mut Findings) {
+    for crash in super::crashes(cluster) {
+        let Some(found) = super::diagnose(cluster, &crash) else {
+            continue;
+        };
+        let Cause::FileNotFound { path, command } = &found.cause else {
+            continue;
+        };
+        let owner = super::owner_phrase(cluster, &crash);
+        let c = crash.c.name;
+        let image = super::image(&crash).unwrap_or("the image");
+        let verb = if crash.active { "exits" } else { "exited" };
+        let mount = path.as_deref().and_then(|p| crash.mount_of(p));
+        let (what, help) = match (command, path) {
+            (Some(cmd), _) => (
+                format!("command {cmd} is not in the image's PATH"),
+                format!(
+                    "fix `command` of container {c}{owner}: `{cmd}` does not exist in {image} \
+                     (a typo, or a program to install in the image)"
+                ),
+            ),
+            (None, Some(p)) => match &mount {
+                Some((i, vol, at)) => (
+                    format!("file {p} does not exist"),
+                    format!(
+                        "{p} is under volume {vol} mounted at {at} (`volumeMounts[{i}]` of \
+                         container {c}): make the volume's source hold it (ConfigMap keys, \
+                         `items`, `subPath`), or fix the path in `command`/`args`"
+                    ),
+                ),
+                None => (
+                    format!("file {p} does not exist"),
+                    format!(
+                        "make {p} exist in {image} (a Dockerfile `COPY` to that path, mind \
+                         `WORKDIR` and the final stage), mount it, or fix the path in \
+                         `command`/`args` of container {c}{owner}"
+                    ),
+                ),
+            },
+            (None, None) => (
+                "a file it needs does not exist".to_string(),
+                format!(
+                    "make the file exist in {image} (Dockerfile `COPY`, `WORKDIR`) or fix the \
+                     path in `command`/`args` of container {c}{owner}"
+                ),
+            ),
+        };
+        let message = if command.is_some() {
+            let cannot = if crash.active { "cannot" } else { "could not" };
+            format!(
+                "{} {cannot} start: {what}{}; {}",
+                crash.who(),
+                super::quoted(&found),
+                crash.state_phrase()
+            )
+        } else {
+            format!(
+                "{} {verb} because {what}{}; {}",
+                crash.who(),
+                super::quoted(&found),
+                crash.state_phrase()
+            )
+        };
+        let mut f = super::finding(&RULE, &crash)
+            .message(message)
+            .help(help)
+            .cause(command.clone().or_else(|| path.clone()).unwrap_or_default())
+            .evidence_all(found.evidence.iter().cloned());
+        if let Some(spec) = crash.spec() {
+            if command.is_some() && spec.command.is_some() {
+                f = f.evidence_opt(super::field_evidence(
+                    crash.entry,
+                    &crash.spec_field("command"),
+                    "the command",
+                ));
+            }
+        }
+        if let Some((i, _, _)) = &mount {
+            f = f.evidence_opt(super::field_evidence(
+                crash.entry,
+                &crash.spec_field(&format!("volumeMounts[{i}].mountPath")),
+                "the volume mount",
+            ));
+        }
+        out.push(f);
+    }
+}
