@@ -128,6 +128,7 @@ fn exit_phrase(crash: &Crash<'_>, liveness: Option<&EventRecord>) -> String {
             None => "no termination recorded".to_string(),
         };
     };
+    let not_oom = "a SIGKILL, not an OOM kill (that reason would be OOMKilled)";
     let meaning = match code {
         0 => "the process ended on its own, and a long-running container must keep running"
             .to_string(),
@@ -137,21 +138,19 @@ fn exit_phrase(crash: &Crash<'_>, liveness: Option<&EventRecord>) -> String {
         127 => "command not found".to_string(),
         128 => "the runtime could not start the process".to_string(),
         137 if reason == "Error" || reason == "no reason" => match liveness {
-            Some(_) => "SIGKILL, not an OOM kill (the reason is Error, not OOMKilled): \
-                        the kubelet killed it after failed liveness probes"
-                .to_string(),
-            None => "SIGKILL, not an OOM kill (the reason is Error, not OOMKilled): \
-                     killed from outside, by an eviction, a preemption or an external kill"
-                .to_string(),
+            Some(_) => format!("{not_oom}; the kubelet killed it after failed liveness probes"),
+            None => format!(
+                "{not_oom}; killed from outside: an eviction, a preemption or an external kill"
+            ),
         },
-        137 => "SIGKILL".to_string(),
-        139 => "segmentation fault (SIGSEGV) in native code".to_string(),
-        143 => "SIGTERM: the process was asked to stop and exited".to_string(),
+        137 => "a SIGKILL".to_string(),
+        139 => "a segmentation fault (SIGSEGV) in native code".to_string(),
+        143 => "a SIGTERM: the process was asked to stop and exited".to_string(),
         255 => "exit status -1 or out of range, often a failing entrypoint".to_string(),
         n if n > 128 && n < 160 => format!("killed by signal {}", n - 128),
         _ => "an application error".to_string(),
     };
-    format!("exit code {code} ({reason}: {meaning})")
+    format!("exit code {code} ({reason}): {meaning}")
 }
 
 /// The last non-empty lines of the previous log, else of the current one.

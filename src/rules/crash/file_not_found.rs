@@ -50,6 +50,9 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         let image = super::image(&crash).unwrap_or("the image");
         let verb = if crash.active { "exits" } else { "exited" };
         let mount = path.as_deref().and_then(|p| crash.mount_of(p));
+        let volume = mount
+            .as_ref()
+            .and_then(|(_, vol, _)| volume_source(&crash, vol));
         let (what, help) = match (command, path) {
             (Some(cmd), _) => (
                 format!("command {cmd} is not in the image's PATH"),
@@ -59,14 +62,24 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 ),
             ),
             (None, Some(p)) => match &mount {
-                Some((i, vol, at)) => (
-                    format!("file {p} does not exist"),
-                    format!(
-                        "{p} is under volume {vol} mounted at {at} (`volumeMounts[{i}]` of \
-                         container {c}): make the volume's source hold it (ConfigMap keys, \
-                         `items`, `subPath`), or fix the path in `command`/`args`"
-                    ),
-                ),
+                Some((_, vol, at)) => {
+                    let source = volume
+                        .as_ref()
+                        .map(|(_, s)| format!(" ({s})"))
+                        .unwrap_or_default();
+                    let key = p
+                        .strip_prefix(at.trim_end_matches('/'))
+                        .map(|r| r.trim_start_matches('/'))
+                        .unwrap_or(p);
+                    (
+                        format!("file {p} does not exist"),
+                        format!(
+                            "{p} is under volume {vol}{source} mounted at {at} in container \
+                             {c}{owner}: make the volume's source hold {key} (the ConfigMap or \
+                             Secret key, `items`, `subPath`), or fix the path in `command`/`args`"
+                        ),
+                    )
+                }
                 None => (
                     format!("file {p} does not exist"),
                     format!(
@@ -114,6 +127,13 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 ));
             }
         }
+        if let Some((i, _)) = &volume {
+            f = f.evidence_opt(super::field_evidence(
+                crash.entry,
+                &format!("spec.volumes[{i}].name"),
+                "the volume",
+            ));
+        }
         if let Some((i, _, _)) = &mount {
             f = f.evidence_opt(super::field_evidence(
                 crash.entry,
@@ -123,4 +143,25 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         }
         out.push(f);
     }
+}
+
+/// The pod volume of that name and its source: (index, `ConfigMap app-config`).
+fn volume_source(crash: &super::Crash<'_>, name: &str) -> Option<(usize, String)> {
+    let vols = crash.pod.spec.as_ref()?.volumes.as_ref()?;
+    let i = vols.iter().position(|v| v.name == name)?;
+    let v = &vols[i];
+    let desc = if let Some(c) = &v.config_map {
+        format!("ConfigMap {}", c.name)
+    } else if let Some(s) = &v.secret {
+        format!("Secret {}", s.secret_name.as_deref().unwrap_or(""))
+    } else if let Some(p) = &v.persistent_volume_claim {
+        format!("PersistentVolumeClaim {}", p.claim_name)
+    } else if v.empty_dir.is_some() {
+        "emptyDir".to_string()
+    } else if let Some(h) = &v.host_path {
+        format!("hostPath {}", h.path)
+    } else {
+        return None;
+    };
+    Some((i, desc))
 }

@@ -653,20 +653,24 @@ fn classify(text: &str, defined: &dyn Fn(&str) -> bool) -> Option<Raw> {
     None
 }
 
-/// The variable a Python source line reads: `os.environ["X"]`, `os.getenv("X")`,
+/// The variables a Python source line reads: `os.environ["X"]`, `os.getenv("X")`,
 /// `os.environ.get("X")`.
-fn env_read_in(source: &str) -> Option<String> {
+fn env_reads_in(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
     for marker in ["environ[", "getenv(", "environ.get("] {
-        if let Some(i) = source.find(marker) {
-            let rest = &source[i + marker.len()..];
-            let rest = rest.trim_start();
-            let q = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-            let inner = &rest[1..];
-            let end = inner.find(q)?;
-            return Some(inner[..end].to_string());
+        let mut rest = source;
+        while let Some(i) = rest.find(marker) {
+            rest = &rest[i + marker.len()..];
+            let r = rest.trim_start();
+            let Some(q) = r.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            if let Some(end) = r[1..].find(q) {
+                out.push(r[1..1 + end].to_string());
+            }
         }
     }
-    None
+    out
 }
 
 fn from_signal(s: &Signal, t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Option<Cand> {
@@ -709,10 +713,13 @@ fn from_signal(s: &Signal, t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Opti
                             })
                         })
                     });
-                    let env = match source {
-                        Some(src) => os_frame || src.contains("environ") || src.contains("getenv"),
-                        None => os_frame || is_env_name(key),
-                    };
+                    // Raised by `os.environ[...]` itself, or by a line that reads this very key
+                    // from the environment; without the source line, an upper-case key.
+                    let env = os_frame
+                        || match source {
+                            Some(src) => env_reads_in(src).iter().any(|v| v == key),
+                            None => is_env_name(key),
+                        };
                     if env && !key.is_empty() && !defined(key) {
                         Raw::Env {
                             var: key.to_string(),
@@ -741,7 +748,7 @@ fn from_signal(s: &Signal, t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Opti
                 _ => {
                     // `int(os.getenv("X"))` with X unset: a TypeError about None.
                     let env_none = source
-                        .and_then(env_read_in)
+                        .and_then(|src| env_reads_in(src).into_iter().next())
                         .filter(|_| message.contains("None"))
                         .filter(|v| !defined(v));
                     match env_none {
@@ -1418,8 +1425,26 @@ pub(crate) fn owner_phrase(cluster: &Cluster, crash: &Crash<'_>) -> String {
             w.object.kind(),
             w.object.metadata().name.as_deref().unwrap_or("")
         ),
-        None => format!(" of pod {}", crash.pod_name),
+        None => owner_ref(crash).unwrap_or_else(|| format!(" of pod {}", crash.pod_name)),
     }
+}
+
+/// ` of Deployment web` from the pod's own controller reference when the snapshot lacks the
+/// owner (describe text): a ReplicaSet named `<deployment>-<pod-template-hash>`.
+fn owner_ref(crash: &Crash<'_>) -> Option<String> {
+    let m = &crash.pod.metadata;
+    let refs = m.owner_references.as_ref()?;
+    let r = refs
+        .iter()
+        .find(|r| r.controller == Some(true))
+        .or(refs.first())?;
+    let hash = m.labels.as_ref().and_then(|l| l.get("pod-template-hash"));
+    if r.kind == "ReplicaSet" {
+        if let Some(dep) = hash.and_then(|h| r.name.strip_suffix(&format!("-{h}"))) {
+            return Some(format!(" of Deployment {dep}"));
+        }
+    }
+    Some(format!(" of {} {}", r.kind, r.name))
 }
 
 /// The image of the container.
