@@ -196,9 +196,9 @@ pub(crate) fn path_in(text: &str) -> Option<String> {
     }
     text.split_whitespace()
         .map(bare)
-        .filter(|w| (w.starts_with('/') || w.starts_with("./")) && w.len() > 1)
-        .filter(|w| !w.starts_with("//"))
-        .next_back()
+        .rfind(|w| {
+            (w.starts_with('/') || w.starts_with("./")) && w.len() > 1 && !w.starts_with("//")
+        })
         .map(str::to_string)
 }
 

@@ -540,7 +540,11 @@ fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
             out.push(c);
         }
     }
+    let signal_lines: std::collections::HashSet<u64> = out.iter().map(|c| c.line).collect();
     for (n, raw) in &t.lines {
+        if signal_lines.contains(n) {
+            continue;
+        }
         let msg = message_of(raw);
         let (raw_cause, terminal) = if let Some(v) = missing_env_var(&msg) {
             if defined(&v) {
@@ -569,7 +573,7 @@ fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
                 },
                 false,
             )
-        } else if is_fatal_line(raw, &msg) && !out.iter().any(|c: &Cand| c.line == *n) {
+        } else if is_fatal_line(raw, &msg) {
             match classify(&msg, defined) {
                 Some(r) => (r, true),
                 None => (

@@ -47,17 +47,17 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         let c = crash.c.name;
         let owner = super::owner_phrase(cluster, &crash);
         let ctx = SecurityView::of(&crash);
-        let target = path
-            .as_deref()
-            .map_or(String::new(), |p| format!(" on {p}"));
+        let target = path.as_deref().map_or(String::new(), |p| format!(" {p}"));
         let verb = if crash.active { "exits" } else { "exited" };
-        let what = if *read_only || ctx.read_only_root {
-            "write to a read-only file system"
-        } else {
-            "permission denied"
+        let read_only_fs = *read_only || ctx.read_only_root;
+        let what = match path.as_deref() {
+            Some(p) if read_only_fs => format!("{p} is on a read-only file system"),
+            None if read_only_fs => "it writes to a read-only file system".to_string(),
+            Some(p) => format!("it may not access {p} (permission denied)"),
+            None => "of a permission denied".to_string(),
         };
         let mut message = format!(
-            "{} {verb} on {what}{target}{}",
+            "{} {verb} because {what}{}",
             crash.who(),
             super::quoted(&found)
         );
@@ -67,7 +67,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         message.push_str(&format!("; {}", crash.state_phrase()));
         let mount = path.as_deref().and_then(|p| crash.mount_of(p));
         let exec = found.quote.contains("exec ") || found.quote.contains("exec:");
-        let help = if *read_only || ctx.read_only_root {
+        let help = if read_only_fs {
             let dir = path
                 .as_deref()
                 .and_then(|p| p.rsplit_once('/').map(|(d, _)| d))

@@ -90,9 +90,9 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         message.push_str(&format!("; {}", crash.state_phrase()));
         let help = if let Some((o, _)) = others.first() {
             format!(
-                "containers of a pod share one network: make container {c} or container {o} \
+                "containers of a pod share one network: make container {c} or container {o}{owner} \
                  listen on another port and change its `ports[].containerPort` (and the \
-                 Service `targetPort`) with it{owner}"
+                 Service `targetPort`) with it"
             )
         } else if host_network {
             format!(
