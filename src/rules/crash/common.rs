@@ -73,6 +73,38 @@ const ABSENT: &[&str] = &[
 /// Phrases of optional variables: the program goes on with a default.
 const OPTIONAL: &[&str] = &["default", "using ", "fallback", "ignoring", "optional"];
 
+/// A cheap test on the lower-cased line before [`missing_env_var`].
+pub(crate) fn may_name_missing_env(lower: &str) -> bool {
+    ABSENT.iter().any(|w| lower.contains(w))
+}
+
+/// True when a line may match one of the text patterns (a missing variable or command, a
+/// read-only file system, a fatal line): one pass, no allocation, so that the many lines
+/// that match none are skipped cheaply.
+pub(crate) fn may_matter(raw: &str) -> bool {
+    use aho_corasick::AhoCorasick;
+    use std::sync::OnceLock;
+    static AC: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        let words = ABSENT.iter().copied().chain([
+            "read-only file system",
+            "erofs",
+            "fatal",
+            "panic",
+            "critical",
+        ]);
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .ok()
+    });
+    let klog_fatal = {
+        let b = crate::ingest::logs::strip_timestamp(raw).as_bytes();
+        b.len() > 5 && b[0] == b'F' && b[1..5].iter().all(u8::is_ascii_digit)
+    };
+    klog_fatal || ac.as_ref().is_none_or(|ac| ac.is_match(raw))
+}
+
 /// The environment variable a line says is missing: `environment variable X not set`,
 /// `Environment variable X is undefined`, `X must be set`, `Missing required environment
 /// variable X`, `required key X missing value`, `panic: ... env X`.
@@ -269,9 +301,9 @@ pub(crate) fn port_in(text: &str) -> Option<u16> {
 /// A line that says the program stops on a fatal error: `level=fatal msg=...`, JSON
 /// `{"level":"fatal"}` (read as `fatal: ...`), klog `F0102 ...`, `[FATAL]`, `FATAL:`,
 /// `fatal error:`, `CRITICAL:`.
-pub(crate) fn is_fatal_line(raw: &str, msg: &str) -> bool {
+pub(crate) fn is_fatal_line(raw: &str, msg: &str, lower: &str) -> bool {
     let m = msg.trim_start();
-    let lower = m.to_ascii_lowercase();
+    let lower = lower.trim_start();
     let klog_fatal = {
         let b = crate::ingest::logs::strip_timestamp(raw).as_bytes();
         b.len() > 22 && b[0] == b'F' && b[1..5].iter().all(u8::is_ascii_digit) && b[5] == b' '
@@ -409,17 +441,15 @@ mod tests {
 
     #[test]
     fn fatal_lines() {
-        assert!(is_fatal_line(
-            "time=\"x\" level=fatal msg=\"Error starting daemon\"",
+        let fatal = |l: &str| is_fatal_line(l, l, &l.to_ascii_lowercase());
+        assert!(fatal(
             "time=\"x\" level=fatal msg=\"Error starting daemon\""
         ));
         assert!(is_fatal_line(
             "F0102 15:04:05.000000       1 main.go:12] boom",
+            "boom",
             "boom"
         ));
-        assert!(!is_fatal_line(
-            "ERROR: Application startup failed. Exiting.",
-            "ERROR: Application startup failed. Exiting."
-        ));
+        assert!(!fatal("ERROR: Application startup failed. Exiting."));
     }
 }

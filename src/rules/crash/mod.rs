@@ -22,7 +22,7 @@ mod port_in_use;
 use super::util::{self, ContainerView};
 use super::{Evidence, Finding, Rule, Severity};
 use crate::ingest::logs::signals::{message_of, Frame, Scanner, Signal, SignalKind};
-use crate::ingest::logs::Instance;
+use crate::ingest::logs::{Instance, LogLine};
 use crate::model::{Cluster, ContainerLog, Entry, EventRecord, Object};
 use common::{
     clip, is_env_name, is_fatal_line, missing_command, missing_env_var, missing_module, path_in,
@@ -398,8 +398,8 @@ pub(crate) fn diagnose<'a>(cluster: &'a Cluster, crash: &Crash<'a>) -> Option<Fo
 
 /// Lines and signals of a log or a message.
 struct Text<'a> {
-    /// Line number and text, in order.
-    lines: Vec<(u64, Cow<'a, str>)>,
+    /// Kept lines, each part in line order (a log's notable lines and its tail).
+    parts: Vec<Cow<'a, [LogLine]>>,
     /// The signals found in it.
     signals: Cow<'a, [Signal]>,
     /// The last line number.
@@ -409,20 +409,15 @@ struct Text<'a> {
 impl<'a> Text<'a> {
     fn of_log(log: &'a ContainerLog) -> Text<'a> {
         let d = &log.digest;
-        let mut lines: Vec<(u64, Cow<'a, str>)> = d
-            .notable
-            .iter()
-            .chain(d.tail.iter())
-            .map(|l| (l.line, Cow::Borrowed(l.text.as_str())))
-            .collect();
-        lines.sort_by_key(|(n, _)| *n);
-        lines.dedup_by_key(|(n, _)| *n);
         let last_line = d
             .tail
             .last()
             .map_or(d.first_line + d.lines.saturating_sub(1), |l| l.line);
         Text {
-            lines,
+            parts: vec![
+                Cow::Borrowed(d.notable.as_slice()),
+                Cow::Borrowed(d.tail.as_slice()),
+            ],
             signals: Cow::Borrowed(d.signals.as_slice()),
             last_line,
         }
@@ -434,21 +429,42 @@ impl<'a> Text<'a> {
         for (i, l) in m.lines().enumerate() {
             let n = i as u64 + 1;
             scanner.line(n, l);
-            lines.push((n, Cow::Owned(l.to_string())));
+            lines.push(LogLine {
+                line: n,
+                text: l.to_string(),
+            });
         }
         let last_line = lines.len() as u64;
         Text {
-            lines,
+            parts: vec![Cow::Owned(lines)],
             signals: Cow::Owned(scanner.finish()),
             last_line,
         }
     }
 
     fn line(&self, n: u64) -> Option<&str> {
-        self.lines
-            .binary_search_by_key(&n, |(k, _)| *k)
-            .ok()
-            .map(|i| self.lines[i].1.as_ref())
+        self.parts.iter().find_map(|p| {
+            p.binary_search_by_key(&n, |l| l.line)
+                .ok()
+                .and_then(|i| p.get(i))
+                .map(|l| l.text.as_str())
+        })
+    }
+
+    /// The kept lines within the inclusive ranges, in order, each once.
+    fn lines_in(&self, ranges: &[(u64, u64)]) -> Vec<(u64, &str)> {
+        let mut out = Vec::new();
+        for p in &self.parts {
+            for &(lo, hi) in ranges {
+                let start = p.partition_point(|l| l.line < lo);
+                for l in p[start..].iter().take_while(|l| l.line <= hi) {
+                    out.push((l.line, l.text.as_str()));
+                }
+            }
+        }
+        out.sort_by_key(|(n, _)| *n);
+        out.dedup_by_key(|(n, _)| *n);
+        out
     }
 }
 
@@ -532,6 +548,9 @@ fn pick(cands: Vec<Cand>, log_end: Option<u64>) -> Option<Cand> {
         .max_by_key(|c| (c.raw.rank(), c.line))
 }
 
+/// Lines before the end of a text in which text patterns are looked for.
+const TEXT_WINDOW: u64 = 250;
+
 /// Causes in a text, from its signals and from lines no signal covers.
 fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
     let mut out = Vec::new();
@@ -541,15 +560,30 @@ fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
         }
     }
     let signal_lines: std::collections::HashSet<u64> = out.iter().map(|c| c.line).collect();
-    for (n, raw) in &t.lines {
-        if signal_lines.contains(n) {
+    // Text patterns matter near the end, and just before a terminal signal.
+    let mut ranges = vec![(t.last_line.saturating_sub(TEXT_WINDOW), u64::MAX)];
+    ranges.extend(
+        out.iter()
+            .filter(|c| c.terminal)
+            .map(|c| (c.line.saturating_sub(40), c.line)),
+    );
+    for (n, raw) in t.lines_in(&ranges) {
+        if signal_lines.contains(&n) || !common::may_matter(raw) {
             continue;
         }
         let msg = message_of(raw);
-        let (raw_cause, terminal) = if let Some(v) = missing_env_var(&msg) {
-            if defined(&v) {
-                continue;
-            }
+        let lower = msg.to_ascii_lowercase();
+        let env = if common::may_name_missing_env(&lower) {
+            missing_env_var(&msg).filter(|v| !defined(v))
+        } else {
+            None
+        };
+        let command = if lower.contains("not found") {
+            missing_command(&msg)
+        } else {
+            None
+        };
+        let (raw_cause, terminal) = if let Some(v) = env {
             (
                 Raw::Env {
                     var: v,
@@ -557,7 +591,7 @@ fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
                 },
                 true,
             )
-        } else if let Some(cmd) = missing_command(&msg) {
+        } else if let Some(cmd) = command {
             (
                 Raw::File {
                     path: None,
@@ -565,7 +599,7 @@ fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
                 },
                 true,
             )
-        } else if is_read_only(&msg) {
+        } else if lower.contains("read-only file system") || lower.contains("erofs") {
             (
                 Raw::Perm {
                     path: path_in(&msg),
@@ -573,7 +607,7 @@ fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
                 },
                 false,
             )
-        } else if is_fatal_line(raw, &msg) {
+        } else if is_fatal_line(raw, &msg, &lower) {
             match classify(&msg, defined) {
                 Some(r) => (r, true),
                 None => (
@@ -593,7 +627,7 @@ fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
             continue;
         };
         out.push(Cand {
-            line: *n,
+            line: n,
             text: raw.to_string(),
             raw: raw_cause,
             terminal,
