@@ -46,6 +46,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             summary,
             frame,
             out_of_memory,
+            reads_env,
         } = &found.cause
         else {
             continue;
@@ -75,13 +76,22 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 super::owner_phrase(cluster, &crash)
             )
         } else {
-            match frame {
-                Some(f) => format!(
+            match (frame, reads_env) {
+                (Some(f), Some(var)) => format!(
+                    "the line at {} line {} reads environment variable {var}: check its value in \
+                     `env` of container {c}{} (or its ConfigMap or Secret), or make the code \
+                     accept it; the full trace is in the {}",
+                    f.file,
+                    f.file_line,
+                    super::owner_phrase(cluster, &crash),
+                    found.source
+                ),
+                (Some(f), None) => format!(
                     "fix the error at {} line {} or the input it reads there (configuration, a \
                      dependency it needs at start-up); the full trace is in the {} of container {c}",
                     f.file, f.file_line, found.source
                 ),
-                None => format!(
+                (None, _) => format!(
                     "fix what the error names, in the application or in what it needs at \
                      start-up (configuration, a service it connects to); the full output is in \
                      the {} of container {c}",

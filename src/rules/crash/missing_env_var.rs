@@ -76,6 +76,13 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 r.kind, r.name
             ));
         }
+        let absent: Vec<&super::EnvRef<'_>> = m.refs.iter().filter(|r| r.optional_absent).collect();
+        for r in &absent {
+            message.push_str(&format!(
+                "; {} {} of its envFrom is optional and does not exist",
+                r.kind, r.name
+            ));
+        }
         message.push_str(&format!("; {}", crash.state_phrase()));
         let other_holder = m
             .holders
@@ -103,6 +110,12 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 ));
             }
             h
+        } else if let Some(r) = absent.first() {
+            format!(
+                "create {} {} with key {var}: the `envFrom` of {who}{owner} refers to it as \
+                 optional, so the container starts without the variable",
+                r.kind, r.name
+            )
         } else if let Some(o) = other_holder {
             reference_help(o, &who, &owner)
         } else if let Some(r) = m.refs.first() {

@@ -231,6 +231,8 @@ pub(crate) enum Cause<'a> {
         frame: Option<Frame>,
         /// Out of memory inside the process (not an OOM kill).
         out_of_memory: bool,
+        /// The environment variable the raising line reads, whose value is the bad input.
+        reads_env: Option<String>,
     },
     /// The binary is for another CPU architecture.
     ExecFormat,
@@ -283,6 +285,9 @@ pub(crate) struct EnvRef<'a> {
     pub field: String,
     /// The object, when the snapshot has it.
     pub object: Option<&'a Entry>,
+    /// Marked `optional: true`, and the snapshot holds other objects of its kind in the
+    /// namespace but not this one: it does not exist, and the container started without it.
+    pub optional_absent: bool,
 }
 
 /// A ConfigMap or Secret that holds the variable.
@@ -490,6 +495,7 @@ enum Raw {
         summary: String,
         frame: Option<Frame>,
         oom: bool,
+        reads_env: Option<String>,
     },
 }
 
@@ -619,6 +625,7 @@ fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
                         ),
                         frame: None,
                         oom: false,
+                        reads_env: None,
                     },
                     true,
                 ),
@@ -716,6 +723,7 @@ fn from_signal(s: &Signal, t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Opti
         summary: clip(&summary, 200),
         frame,
         oom: false,
+        reads_env: None,
     };
     let mut extra: Vec<(u64, &'static str)> = Vec::new();
     let raw = match &s.kind {
@@ -782,6 +790,7 @@ fn from_signal(s: &Signal, t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Opti
                     summary: clip(&summary, 200),
                     frame: frame.clone(),
                     oom: true,
+                    reads_env: None,
                 },
                 _ => {
                     // `int(os.getenv("X"))` with X unset: a TypeError about None.
@@ -833,6 +842,7 @@ fn from_signal(s: &Signal, t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Opti
                         summary: format!("{e}: {m}"),
                         frame: None,
                         oom: true,
+                        reads_env: None,
                     }),
                     _ => classify(m, defined),
                 };
@@ -876,9 +886,19 @@ fn from_signal(s: &Signal, t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Opti
             summary: clip(&message_of(&s.text), 200),
             frame: None,
             oom: true,
+            reads_env: None,
         },
         SignalKind::Killed => return None,
     };
+    // An error raised on a line that reads the environment: the variable's value is the input.
+    let mut raw = raw;
+    if let (Raw::App { reads_env, .. }, SignalKind::PythonException { frame: Some(f), .. }) =
+        (&mut raw, &s.kind)
+    {
+        *reads_env = t
+            .line(f.log_line + 1)
+            .and_then(|src| env_reads_in(src).into_iter().next());
+    }
     let terminal = matches!(
         s.kind,
         SignalKind::PythonException { .. }
@@ -937,10 +957,12 @@ fn resolve<'a>(
             summary,
             frame,
             oom,
+            reads_env,
         } => Cause::AppException {
             summary,
             frame,
             out_of_memory: oom,
+            reads_env,
         },
     };
     Found {
@@ -1036,14 +1058,21 @@ fn missing_env<'a>(
             }
         }
         for (i, ef) in spec.env_from.iter().flatten().enumerate() {
-            let (kind, name, sub) = match (&ef.config_map_ref, &ef.secret_ref) {
-                (Some(r), _) => ("ConfigMap", r.name.clone(), "configMapRef"),
-                (None, Some(r)) => ("Secret", r.name.clone(), "secretRef"),
+            let (kind, name, sub, optional) = match (&ef.config_map_ref, &ef.secret_ref) {
+                (Some(r), _) => ("ConfigMap", r.name.clone(), "configMapRef", r.optional),
+                (None, Some(r)) => ("Secret", r.name.clone(), "secretRef", r.optional),
                 _ => continue,
+            };
+            let object = cluster.get(kind, Some(crash.ns), &name);
+            let collected = || {
+                cluster
+                    .of_kind(kind)
+                    .any(|e| e.object.metadata().namespace.as_deref() == Some(crash.ns))
             };
             m.refs.push(EnvRef {
                 kind,
-                object: cluster.get(kind, Some(crash.ns), &name),
+                object,
+                optional_absent: object.is_none() && optional == Some(true) && collected(),
                 name,
                 field: crash.spec_field(&format!("envFrom[{i}].{sub}.name")),
             });
