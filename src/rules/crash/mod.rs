@@ -336,6 +336,16 @@ pub(crate) fn diagnose<'a>(cluster: &'a Cluster, crash: &Crash<'a>) -> Option<Fo
         return Some(f);
     }
     let defined = |var: &str| env_defined(cluster, crash, var);
+    // Killed by a signal (137, 143): what the program logged did not end it, except running
+    // out of memory inside the process (a JVM that kills itself on OutOfMemoryError).
+    let signalled = matches!(crash.exit_code(), Some(137 | 143));
+    let candidates = |t: &Text<'_>| {
+        let mut c = candidates(t, &defined);
+        if signalled {
+            c.retain(|c| matches!(c.raw, Raw::App { oom: true, .. }));
+        }
+        c
+    };
     let prev = cluster.log_of(crash.ns, crash.pod_name, crash.c.name, Instance::Previous);
     let cur = cluster.log_of(crash.ns, crash.pod_name, crash.c.name, Instance::Current);
     let healthy_now = crash.c.running() && crash.c.ready();
@@ -349,7 +359,7 @@ pub(crate) fn diagnose<'a>(cluster: &'a Cluster, crash: &Crash<'a>) -> Option<Fo
             continue;
         }
         let text = Text::of_log(log);
-        if let Some(c) = pick(candidates(&text, &defined), Some(text.last_line)) {
+        if let Some(c) = pick(candidates(&text), Some(text.last_line)) {
             return Some(found_in_log(cluster, crash, c, &text, log, source));
         }
     }
@@ -373,7 +383,7 @@ pub(crate) fn diagnose<'a>(cluster: &'a Cluster, crash: &Crash<'a>) -> Option<Fo
     }
     for (m, path, source) in messages {
         let text = Text::of_message(&m);
-        if let Some(c) = pick(candidates(&text, &defined), None) {
+        if let Some(c) = pick(candidates(&text), None) {
             let quote = clip(&message_of(&c.text), 200);
             let ev = Evidence::field(crash.entry, &path, format!("the {source}"));
             return Some(resolve(cluster, crash, c, source, quote, vec![ev]));
@@ -392,7 +402,7 @@ pub(crate) fn diagnose<'a>(cluster: &'a Cluster, crash: &Crash<'a>) -> Option<Fo
             continue;
         };
         let text = Text::of_message(m);
-        if let Some(c) = pick(candidates(&text, &defined), None) {
+        if let Some(c) = pick(candidates(&text), None) {
             let quote = clip(m, 200);
             let ev = Evidence::event(cluster, e, format!("Failed{}", util::times(e)));
             return Some(resolve(cluster, crash, c, "event", quote, vec![ev]));
@@ -926,7 +936,12 @@ fn found_in_log<'a>(
     source: &'static str,
 ) -> Found<'a> {
     let quote = clip(&message_of(&c.text), 200);
-    let mut ev = vec![Evidence::log(log, c.line, &c.text, format!("the {source}"))];
+    let mut ev = vec![Evidence::log(
+        log,
+        c.line,
+        &c.text,
+        format!("the cause, in the {source}"),
+    )];
     for (n, label) in &c.extra {
         if let Some(text) = t.line(*n) {
             ev.push(Evidence::log(log, *n, text, *label));
