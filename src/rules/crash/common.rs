@@ -1,5 +1,11 @@
 //! Reading causes out of text: environment variable names, module names, paths, ports and
-//! fatal log lines, from log lines and status messages. Pure functions over strings.
+//! fatal log lines, from log lines and status messages; the candidate causes of a log or a
+//! message and the pick of the one that ended the program.
+
+use crate::ingest::logs::signals::{message_of, Frame, Scanner, Signal, SignalKind};
+use crate::ingest::logs::LogLine;
+use crate::model::ContainerLog;
+use std::borrow::Cow;
 
 /// Words that look like environment variable names but are log levels or protocol names.
 const NOT_VARS: &[&str] = &[
@@ -354,6 +360,525 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     out
 }
 
+// ---------------------------------------------------------------------------------------
+// Causes in a text: candidates from signals and lines, and the pick among them.
+
+/// Lines and signals of a log or a message.
+pub(crate) struct Text<'a> {
+    /// Kept lines, each part in line order (a log's notable lines and its tail).
+    pub parts: Vec<Cow<'a, [LogLine]>>,
+    /// The signals found in it.
+    pub signals: Cow<'a, [Signal]>,
+    /// The last line number.
+    pub last_line: u64,
+}
+
+impl<'a> Text<'a> {
+    pub fn of_log(log: &'a ContainerLog) -> Text<'a> {
+        let d = &log.digest;
+        let last_line = d
+            .tail
+            .last()
+            .map_or(d.first_line + d.lines.saturating_sub(1), |l| l.line);
+        Text {
+            parts: vec![
+                Cow::Borrowed(d.notable.as_slice()),
+                Cow::Borrowed(d.tail.as_slice()),
+            ],
+            signals: Cow::Borrowed(d.signals.as_slice()),
+            last_line,
+        }
+    }
+
+    pub fn of_message(m: &str) -> Text<'static> {
+        let mut scanner = Scanner::default();
+        let mut lines = Vec::new();
+        for (i, l) in m.lines().enumerate() {
+            let n = i as u64 + 1;
+            scanner.line(n, l);
+            lines.push(LogLine {
+                line: n,
+                text: l.to_string(),
+            });
+        }
+        let last_line = lines.len() as u64;
+        Text {
+            parts: vec![Cow::Owned(lines)],
+            signals: Cow::Owned(scanner.finish()),
+            last_line,
+        }
+    }
+
+    pub fn line(&self, n: u64) -> Option<&str> {
+        self.parts.iter().find_map(|p| {
+            p.binary_search_by_key(&n, |l| l.line)
+                .ok()
+                .and_then(|i| p.get(i))
+                .map(|l| l.text.as_str())
+        })
+    }
+
+    /// The kept lines within the inclusive ranges, in order, each once.
+    pub fn lines_in(&self, ranges: &[(u64, u64)]) -> Vec<(u64, &str)> {
+        let mut out = Vec::new();
+        for p in &self.parts {
+            for &(lo, hi) in ranges {
+                let start = p.partition_point(|l| l.line < lo);
+                for l in p[start..].iter().take_while(|l| l.line <= hi) {
+                    out.push((l.line, l.text.as_str()));
+                }
+            }
+        }
+        out.sort_by_key(|(n, _)| *n);
+        out.dedup_by_key(|(n, _)| *n);
+        out
+    }
+}
+
+/// A cause as read from text, before the spec is consulted.
+#[derive(Debug, Clone)]
+pub(crate) enum Raw {
+    Env {
+        var: String,
+        frame: Option<Frame>,
+    },
+    Module(Option<String>),
+    File {
+        path: Option<String>,
+        command: Option<String>,
+    },
+    Port(Option<u16>),
+    Exec,
+    Perm {
+        path: Option<String>,
+        read_only: bool,
+    },
+    App {
+        summary: String,
+        frame: Option<Frame>,
+        oom: bool,
+        reads_env: Option<String>,
+    },
+}
+
+impl Raw {
+    fn rank(&self) -> u8 {
+        match self {
+            Raw::Env { .. } => 7,
+            Raw::Module(_) => 6,
+            Raw::Exec => 5,
+            Raw::Port(_) => 4,
+            Raw::Perm { .. } => 3,
+            Raw::File { .. } => 2,
+            Raw::App { .. } => 1,
+        }
+    }
+}
+
+/// A cause found on one line.
+#[derive(Debug, Clone)]
+pub(crate) struct Cand {
+    pub line: u64,
+    pub text: String,
+    pub raw: Raw,
+    /// Says the program stops (an exception, a panic, a fatal line, a missing variable), as
+    /// opposed to a system error that may have been survived.
+    pub terminal: bool,
+    /// Other lines to cite: (line, label).
+    pub extra: Vec<(u64, &'static str)>,
+}
+
+/// The cause a whole text shows: the last terminal line sets the end; the most specific cause
+/// within a few lines before it wins (a missing variable up to 40 lines before). Without a
+/// terminal line, a system error counts only near the end of a log.
+pub(crate) fn pick(cands: Vec<Cand>, log_end: Option<u64>) -> Option<Cand> {
+    let end = match cands.iter().filter(|c| c.terminal).map(|c| c.line).max() {
+        Some(e) => e,
+        None => {
+            let last = cands.iter().map(|c| c.line).max()?;
+            if log_end.is_some_and(|end| last + 20 < end) {
+                return None;
+            }
+            last
+        }
+    };
+    cands
+        .into_iter()
+        .filter(|c| c.line <= end)
+        .filter(|c| {
+            let window = match c.raw {
+                Raw::Env { .. } => 40,
+                Raw::App { .. } => 0,
+                _ => 10,
+            };
+            c.line + window >= end
+        })
+        .max_by_key(|c| (c.raw.rank(), c.line))
+}
+
+/// Lines before the end of a text in which text patterns are looked for.
+const TEXT_WINDOW: u64 = 250;
+
+/// Causes in a text, from its signals and from lines no signal covers.
+pub(crate) fn candidates(t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Vec<Cand> {
+    let mut out = Vec::new();
+    for s in t.signals.iter() {
+        if let Some(c) = from_signal(s, t, defined) {
+            out.push(c);
+        }
+    }
+    let signal_lines: std::collections::HashSet<u64> = out.iter().map(|c| c.line).collect();
+    // Text patterns matter near the end, and just before a terminal signal.
+    let mut ranges = vec![(t.last_line.saturating_sub(TEXT_WINDOW), u64::MAX)];
+    ranges.extend(
+        out.iter()
+            .filter(|c| c.terminal)
+            .map(|c| (c.line.saturating_sub(40), c.line)),
+    );
+    for (n, raw) in t.lines_in(&ranges) {
+        if signal_lines.contains(&n) || !may_matter(raw) {
+            continue;
+        }
+        let msg = message_of(raw);
+        let lower = msg.to_ascii_lowercase();
+        let env = if may_name_missing_env(&lower) {
+            missing_env_var(&msg).filter(|v| !defined(v))
+        } else {
+            None
+        };
+        let command = if lower.contains("not found") {
+            missing_command(&msg)
+        } else {
+            None
+        };
+        let (raw_cause, terminal) = if let Some(v) = env {
+            (
+                Raw::Env {
+                    var: v,
+                    frame: None,
+                },
+                true,
+            )
+        } else if let Some(cmd) = command {
+            (
+                Raw::File {
+                    path: None,
+                    command: Some(cmd),
+                },
+                true,
+            )
+        } else if lower.contains("read-only file system") || lower.contains("erofs") {
+            (
+                Raw::Perm {
+                    path: path_in(&msg),
+                    read_only: true,
+                },
+                false,
+            )
+        } else if is_fatal_line(raw, &msg, &lower) {
+            match classify(&msg, defined) {
+                Some(r) => (r, true),
+                None => (
+                    Raw::App {
+                        summary: clip(
+                            &logfmt_msg(&msg)
+                                .map_or_else(|| msg.to_string(), |m| format!("fatal: {m}")),
+                            200,
+                        ),
+                        frame: None,
+                        oom: false,
+                        reads_env: None,
+                    },
+                    true,
+                ),
+            }
+        } else {
+            continue;
+        };
+        out.push(Cand {
+            line: n,
+            text: raw.to_string(),
+            raw: raw_cause,
+            terminal,
+            extra: Vec::new(),
+        });
+    }
+    out
+}
+
+fn is_read_only(msg: &str) -> bool {
+    let l = msg.to_ascii_lowercase();
+    l.contains("read-only file system") || l.contains("erofs")
+}
+
+/// A specific cause named by a message, if any.
+fn classify(text: &str, defined: &dyn Fn(&str) -> bool) -> Option<Raw> {
+    let lower = text.to_ascii_lowercase();
+    if let Some(v) = missing_env_var(text).filter(|v| !defined(v)) {
+        return Some(Raw::Env {
+            var: v,
+            frame: None,
+        });
+    }
+    if lower.contains("exec format error") {
+        return Some(Raw::Exec);
+    }
+    if let Some(cmd) = missing_command(text) {
+        return Some(Raw::File {
+            path: None,
+            command: Some(cmd),
+        });
+    }
+    if lower.contains("address already in use") || lower.contains("eaddrinuse") {
+        return Some(Raw::Port(port_in(text)));
+    }
+    if is_read_only(text) {
+        return Some(Raw::Perm {
+            path: path_in(text),
+            read_only: true,
+        });
+    }
+    if lower.contains("permission denied") || lower.contains("eacces") {
+        return Some(Raw::Perm {
+            path: path_in(text),
+            read_only: false,
+        });
+    }
+    if lower.contains("no module named")
+        || lower.contains("cannot find module")
+        || lower.contains("classnotfoundexception")
+        || lower.contains("noclassdeffounderror")
+    {
+        return Some(Raw::Module(missing_module(text)));
+    }
+    if lower.contains("no such file or directory") || lower.contains("enoent") {
+        return Some(Raw::File {
+            path: path_in(text),
+            command: None,
+        });
+    }
+    None
+}
+
+/// The variables a Python source line reads: `os.environ["X"]`, `os.getenv("X")`,
+/// `os.environ.get("X")`.
+fn env_reads_in(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for marker in ["environ[", "getenv(", "environ.get("] {
+        let mut rest = source;
+        while let Some(i) = rest.find(marker) {
+            rest = &rest[i + marker.len()..];
+            let r = rest.trim_start();
+            let Some(q) = r.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            if let Some(end) = r[1..].find(q) {
+                out.push(r[1..1 + end].to_string());
+            }
+        }
+    }
+    out
+}
+
+fn from_signal(s: &Signal, t: &Text<'_>, defined: &dyn Fn(&str) -> bool) -> Option<Cand> {
+    let app = |summary: String, frame: Option<Frame>| Raw::App {
+        summary: clip(&summary, 200),
+        frame,
+        oom: false,
+        reads_env: None,
+    };
+    let mut extra: Vec<(u64, &'static str)> = Vec::new();
+    let raw = match &s.kind {
+        SignalKind::PythonException {
+            exception,
+            message,
+            frame,
+        } => {
+            if let Some(f) = frame {
+                extra.push((f.log_line, "the frame that raised it"));
+                if t.line(f.log_line + 1).is_some() {
+                    extra.push((f.log_line + 1, "the raising line"));
+                }
+            }
+            let source = frame
+                .as_ref()
+                .and_then(|f| t.line(f.log_line + 1))
+                .map(str::trim);
+            let short = exception.rsplit('.').next().unwrap_or(exception);
+            let summary = if message.is_empty() {
+                exception.clone()
+            } else {
+                format!("{exception}: {message}")
+            };
+            match short {
+                "KeyError" => {
+                    let key = message.trim().trim_matches(|c| c == '\'' || c == '"');
+                    let os_frame = frame.as_ref().is_some_and(|f| {
+                        (f.log_line..s.line).any(|n| {
+                            t.line(n).is_some_and(|l| {
+                                (l.contains("<frozen os>") || l.contains("/os.py\""))
+                                    && l.contains("__getitem__")
+                            })
+                        })
+                    });
+                    // Raised by `os.environ[...]` itself, or by a line that reads this very key
+                    // from the environment; without the source line, an upper-case key.
+                    let env = os_frame
+                        || match source {
+                            Some(src) => env_reads_in(src).iter().any(|v| v == key),
+                            None => is_env_name(key),
+                        };
+                    if env && !key.is_empty() && !defined(key) {
+                        Raw::Env {
+                            var: key.to_string(),
+                            frame: frame.clone(),
+                        }
+                    } else {
+                        app(summary, frame.clone())
+                    }
+                }
+                "ModuleNotFoundError" | "ImportError" => {
+                    Raw::Module(missing_module(&summary).or_else(|| Some(message.clone())))
+                }
+                "FileNotFoundError" => Raw::File {
+                    path: path_in(message),
+                    command: None,
+                },
+                "PermissionError" => Raw::Perm {
+                    path: path_in(message),
+                    read_only: is_read_only(message),
+                },
+                "MemoryError" => Raw::App {
+                    summary: clip(&summary, 200),
+                    frame: frame.clone(),
+                    oom: true,
+                    reads_env: None,
+                },
+                _ => {
+                    // `int(os.getenv("X"))` with X unset: a TypeError about None.
+                    let env_none = source
+                        .and_then(|src| env_reads_in(src).into_iter().next())
+                        .filter(|_| message.contains("None"))
+                        .filter(|v| !defined(v));
+                    match env_none {
+                        Some(var) => Raw::Env {
+                            var,
+                            frame: frame.clone(),
+                        },
+                        None => classify(message, defined)
+                            .unwrap_or_else(|| app(summary, frame.clone())),
+                    }
+                }
+            }
+        }
+        SignalKind::GoPanic { message } => classify(message, defined)
+            .unwrap_or_else(|| app(message_of(&s.text).into_owned(), None)),
+        SignalKind::JavaException {
+            exception,
+            message,
+            caused_by,
+        } => {
+            for (_, _, line) in caused_by {
+                extra.push((*line, "caused by"));
+            }
+            let chain: Vec<(&str, &str)> = std::iter::once((exception.as_str(), message.as_str()))
+                .chain(caused_by.iter().map(|(e, m, _)| (e.as_str(), m.as_str())))
+                .collect();
+            let mut found = None;
+            for (e, m) in chain.iter().rev() {
+                let short = e.rsplit('.').next().unwrap_or(e);
+                let r = match short {
+                    "ClassNotFoundException" | "NoClassDefFoundError" => {
+                        Some(Raw::Module(Some(m.trim().replace('/', "."))))
+                    }
+                    "BindException" => Some(Raw::Port(port_in(m))),
+                    "FileNotFoundException" | "NoSuchFileException" => Some(Raw::File {
+                        path: path_in(m).or_else(|| Some(m.to_string())),
+                        command: None,
+                    }),
+                    "AccessDeniedException" => Some(Raw::Perm {
+                        path: path_in(m).or_else(|| Some(m.to_string())),
+                        read_only: false,
+                    }),
+                    "OutOfMemoryError" => Some(Raw::App {
+                        summary: format!("{e}: {m}"),
+                        frame: None,
+                        oom: true,
+                        reads_env: None,
+                    }),
+                    _ => classify(m, defined),
+                };
+                if r.is_some() {
+                    found = r;
+                    break;
+                }
+            }
+            let root = chain.last().copied().unwrap_or((exception, message));
+            found.unwrap_or_else(|| {
+                let summary = if root.1.is_empty() {
+                    root.0.to_string()
+                } else {
+                    format!("{}: {}", root.0, root.1)
+                };
+                app(summary, None)
+            })
+        }
+        SignalKind::NodeError { error, message } => {
+            let summary = format!("{error}: {message}");
+            classify(&summary, defined).unwrap_or_else(|| app(summary, None))
+        }
+        SignalKind::AddressInUse => Raw::Port(port_in(&message_of(&s.text))),
+        SignalKind::PermissionDenied => {
+            let m = message_of(&s.text);
+            Raw::Perm {
+                path: path_in(&m),
+                read_only: false,
+            }
+        }
+        SignalKind::ExecFormatError => Raw::Exec,
+        SignalKind::NoSuchFile => {
+            let m = message_of(&s.text);
+            Raw::File {
+                path: path_in(&m),
+                command: None,
+            }
+        }
+        SignalKind::CoreDnsLoop => app(message_of(&s.text).into_owned(), None),
+        SignalKind::OutOfMemory => Raw::App {
+            summary: clip(&message_of(&s.text), 200),
+            frame: None,
+            oom: true,
+            reads_env: None,
+        },
+        SignalKind::Killed => return None,
+    };
+    // An error raised on a line that reads the environment: the variable's value is the input.
+    let mut raw = raw;
+    if let (Raw::App { reads_env, .. }, SignalKind::PythonException { frame: Some(f), .. }) =
+        (&mut raw, &s.kind)
+    {
+        *reads_env = t
+            .line(f.log_line + 1)
+            .and_then(|src| env_reads_in(src).into_iter().next());
+    }
+    let terminal = matches!(
+        s.kind,
+        SignalKind::PythonException { .. }
+            | SignalKind::GoPanic { .. }
+            | SignalKind::JavaException { .. }
+            | SignalKind::NodeError { .. }
+            | SignalKind::CoreDnsLoop
+            | SignalKind::OutOfMemory
+    );
+    Some(Cand {
+        line: s.line,
+        text: s.text.clone(),
+        raw,
+        terminal,
+        extra,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,5 +976,33 @@ mod tests {
             "boom"
         ));
         assert!(!fatal("ERROR: Application startup failed. Exiting."));
+    }
+
+    #[test]
+    fn the_cause_is_what_ends_the_text() {
+        let none = |_: &str| false;
+        let pick_in = |text: &str| {
+            let t = Text::of_message(text);
+            pick(candidates(&t, &none), Some(t.last_line)).map(|c| (c.line, c.raw))
+        };
+        // A permission warning long before the panic is not the cause.
+        let mut log = String::from("open /etc/app/extra.conf: permission denied, skipped\n");
+        for i in 0..20 {
+            log.push_str(&format!("served request {i}\n"));
+        }
+        log.push_str("panic: runtime error: index out of range [3] with length 3\n");
+        assert!(matches!(pick_in(&log), Some((22, Raw::App { .. }))));
+        // A bind error just before the panic names the cause.
+        let log = "listen tcp :8080: bind: address already in use\npanic: server failed\n";
+        assert!(matches!(pick_in(log), Some((1, Raw::Port(Some(8080))))));
+        // A missing variable wins over the generic error that follows it.
+        let log = "config: DATABASE_URL must be set\nError: invalid configuration\n";
+        assert!(matches!(pick_in(log), Some((1, Raw::Env { .. }))));
+        // A lone system error early in a long log is not taken.
+        let mut log = String::from("mkdir /cache: permission denied\n");
+        for i in 0..40 {
+            log.push_str(&format!("tick {i}\n"));
+        }
+        assert!(pick_in(&log).is_none());
     }
 }
