@@ -51,7 +51,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         else {
             continue;
         };
-        let c = crash.c.name;
+        let who = crash.who();
         let at = frame
             .as_ref()
             .map(|f| format!(" at {} line {}", f.file, f.file_line))
@@ -70,7 +70,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         );
         let help = if *out_of_memory {
             format!(
-                "give the runtime of container {c}{} more memory (its own heap setting, such as \
+                "give the runtime of {who}{} more memory (its own heap setting, such as \
                  `-Xmx` or `--max-old-space-size`, and `resources.limits.memory` above it), or \
                  make it use less",
                 super::owner_phrase(cluster, &crash)
@@ -79,7 +79,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             match (frame, reads_env) {
                 (Some(f), Some(var)) => format!(
                     "the line at {} line {} reads environment variable {var}: check its value in \
-                     `env` of container {c}{} (or its ConfigMap or Secret), or make the code \
+                     `env` of {who}{} (or its ConfigMap or Secret), or make the code \
                      accept it; the full trace is in the {}",
                     f.file,
                     f.file_line,
@@ -88,13 +88,13 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 ),
                 (Some(f), None) => format!(
                     "fix the error at {} line {} or the input it reads there (configuration, a \
-                     dependency it needs at start-up); the full trace is in the {} of container {c}",
+                     dependency it needs at start-up); the full trace is in the {} of {who}",
                     f.file, f.file_line, found.source
                 ),
                 (None, _) => format!(
                     "fix what the error names, in the application or in what it needs at \
                      start-up (configuration, a service it connects to); the full output is in \
-                     the {} of container {c}",
+                     the {} of {who}",
                     found.source
                 ),
             }

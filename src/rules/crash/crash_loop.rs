@@ -193,6 +193,7 @@ fn last_lines<'a>(
 
 fn help(cluster: &Cluster, crash: &Crash<'_>, liveness: Option<&EventRecord>) -> String {
     let c = crash.c.name;
+    let who = crash.who();
     let owner = super::owner_phrase(cluster, crash);
     let logs = format!(
         "read the previous instance's log (`kubectl logs {} -c {c} --previous`)",
@@ -200,33 +201,33 @@ fn help(cluster: &Cluster, crash: &Crash<'_>, liveness: Option<&EventRecord>) ->
     );
     match crash.exit_code() {
         Some(0) => format!(
-            "a long-running container must not exit: make `command`/`args` of container {c}{owner} \
+            "a long-running container must not exit: make `command`/`args` of {who}{owner} \
              start a process that stays in the foreground, or run the work as a Job"
         ),
         Some(2) => format!(
-            "check `command` and `args` of container {c}{owner} against the program's usage; {logs}"
+            "check `command` and `args` of {who}{owner} against the program's usage; {logs}"
         ),
         Some(126) => format!(
-            "make the entrypoint executable in the image (`chmod +x`) or fix `command` of container {c}{owner}"
+            "make the entrypoint executable in the image (`chmod +x`) or fix `command` of {who}{owner}"
         ),
         Some(127) | Some(128) => format!(
-            "fix `command`/`args` of container {c}{owner}: the program is not in the image's PATH \
+            "fix `command`/`args` of {who}{owner}: the program is not in the image's PATH \
              or cannot be started; {logs}"
         ),
         Some(137) | Some(143) if liveness.is_some() => format!(
-            "fix `livenessProbe` of container {c}{owner} (port, path, `timeoutSeconds`) or raise its \
+            "fix `livenessProbe` of {who}{owner} (port, path, `timeoutSeconds`) or raise its \
              `initialDelaySeconds` above the startup time"
         ),
         Some(137) => format!(
-            "find what killed container {c}: the node's events (eviction, preemption), an external \
+            "find what killed {who}: the node's events (eviction, preemption), an external \
              `kill`, or a `preStop` hook; {logs}"
         ),
         Some(143) => format!(
-            "find what stopped container {c} (the node's events, a rollout, a probe) and raise \
+            "find what stopped {who} (the node's events, a rollout, a probe) and raise \
              `terminationGracePeriodSeconds` if it needs longer to shut down; {logs}"
         ),
         Some(139) => format!(
-            "the program of container {c} crashes in native code: check the image's native \
+            "the program of {who} crashes in native code: check the image's native \
              libraries and that it is built for the node's architecture; {logs}"
         ),
         _ => format!("{logs} for the error and fix it in the application or its configuration"),

@@ -69,10 +69,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             });
         let help = format!(
             "rebuild {image} for {platform} (`docker buildx build --platform {}`, or a \
-             multi-architecture image), push it and update `image` of container {}{}",
+             multi-architecture image), push it and update `image` of {}{}",
             arch.as_deref()
                 .map_or("linux/<arch>".to_string(), |a| format!("linux/{a}")),
-            crash.c.name,
+            crash.who(),
             super::owner_phrase(cluster, &crash)
         );
         let mut f = super::finding(&RULE, &crash)

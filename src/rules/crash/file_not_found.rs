@@ -47,6 +47,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         };
         let owner = super::owner_phrase(cluster, &crash);
         let c = crash.c.name;
+        let who = crash.who();
         let image = super::image(&crash).unwrap_or("the image");
         let verb = if crash.active { "exits" } else { "exited" };
         let mount = path.as_deref().and_then(|p| crash.mount_of(p));
@@ -57,7 +58,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             (Some(cmd), _) => (
                 format!("command {cmd} is not in the image's PATH"),
                 format!(
-                    "fix `command` of container {c}{owner}: `{cmd}` does not exist in {image} \
+                    "fix `command` of {who}{owner}: `{cmd}` does not exist in {image} \
                      (a typo, or a program to install in the image)"
                 ),
             ),
@@ -85,7 +86,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     format!(
                         "make {p} exist in {image} (a Dockerfile `COPY` to that path, mind \
                          `WORKDIR` and the final stage), mount it, or fix the path in \
-                         `command`/`args` of container {c}{owner}"
+                         `command`/`args` of {who}{owner}"
                     ),
                 ),
             },
@@ -93,7 +94,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 "a file it needs does not exist".to_string(),
                 format!(
                     "make the file exist in {image} (Dockerfile `COPY`, `WORKDIR`) or fix the \
-                     path in `command`/`args` of container {c}{owner}"
+                     path in `command`/`args` of {who}{owner}"
                 ),
             ),
         };

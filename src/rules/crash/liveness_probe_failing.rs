@@ -50,7 +50,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         let Cause::Liveness(l) = &found.cause else {
             continue;
         };
-        let c = crash.c.name;
+        let who = crash.who();
         let owner = super::owner_phrase(cluster, &crash);
         let probe = l
             .probe
@@ -102,17 +102,17 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     .map(|p| p.container_port.to_string())
                     .unwrap_or_else(|| "the port the application listens on".to_string());
                 format!(
-                    "set `livenessProbe.{field}.port` of container {c}{owner} to {port}, the \
+                    "set `livenessProbe.{field}.port` of {who}{owner} to {port}, the \
                      port the container serves"
                 )
             }
             None if field == "httpGet" => format!(
-                "make `livenessProbe.httpGet.path`/`port` of container {c}{owner} answer with \
+                "make `livenessProbe.httpGet.path`/`port` of {who}{owner} answer with \
                  a 2xx within `timeoutSeconds`, or raise `livenessProbe.initialDelaySeconds` \
                  (now {delay}) above the start-up time (or add a `startupProbe`)"
             ),
             None => format!(
-                "fix `livenessProbe.{field}` of container {c}{owner}, or raise \
+                "fix `livenessProbe.{field}` of {who}{owner}, or raise \
                  `livenessProbe.initialDelaySeconds` (now {delay}) above the start-up time \
                  (or add a `startupProbe`)"
             ),

@@ -62,8 +62,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         let help = format!(
             "install {what} in the final stage{image} (`pip install -r requirements.txt`, \
              `npm ci`, or `COPY --from=<build stage>` the installed packages), rebuild it and \
-             update `image` of container {}{}",
-            crash.c.name,
+             update `image` of {}{}",
+            crash.who(),
             super::owner_phrase(cluster, &crash)
         );
         let mut f = super::finding(&RULE, &crash)

@@ -45,6 +45,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             continue;
         };
         let c = crash.c.name;
+        let who = crash.who();
         let owner = super::owner_phrase(cluster, &crash);
         let ctx = SecurityView::of(&crash);
         let target = path.as_deref().map_or(String::new(), |p| format!(" {p}"));
@@ -75,12 +76,12 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 .unwrap_or("the path it writes");
             format!(
                 "the root file system is read-only (`securityContext.readOnlyRootFilesystem` of \
-                 container {c}{owner}): mount an `emptyDir` volume at {dir}, or write elsewhere"
+                 {who}{owner}): mount an `emptyDir` volume at {dir}, or write elsewhere"
             )
         } else if exec {
             format!(
                 "the entrypoint{target} is not executable for the container's user: `chmod +x` it in \
-                 the Dockerfile, or fix `command` of container {c}{owner}"
+                 the Dockerfile, or fix `command` of {who}{owner}"
             )
         } else if let Some((_, vol, at)) = &mount {
             format!(
@@ -90,7 +91,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             )
         } else {
             format!(
-                "give{target} to the user container {c} runs as (`chown` in the Dockerfile), or set \
+                "give{target} to the user {who} runs as (`chown` in the Dockerfile), or set \
                  `securityContext.runAsUser`/`fsGroup` of the pod{owner} to match its owner"
             )
         };

@@ -43,6 +43,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             continue;
         };
         let c = crash.c.name;
+        let who = crash.who();
         let owner = super::owner_phrase(cluster, &crash);
         let port_text = port.map_or("its port".to_string(), |p| format!("port {p}"));
         // Other containers of the pod that declare the same port.
@@ -90,18 +91,18 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         message.push_str(&format!("; {}", crash.state_phrase()));
         let help = if let Some((o, _)) = others.first() {
             format!(
-                "containers of a pod share one network: make container {c} or container {o}{owner} \
+                "containers of a pod share one network: make {who} or container {o}{owner} \
                  listen on another port and change its `ports[].containerPort` (and the \
                  Service `targetPort`) with it"
             )
         } else if host_network {
             format!(
                 "with `hostNetwork: true` {port_text} must be free on the node: pick another \
-                 port for container {c} or drop `hostNetwork`{owner}"
+                 port for {who} or drop `hostNetwork`{owner}"
             )
         } else {
             format!(
-                "make container {c}{owner} bind {port_text} once: two listeners in the program \
+                "make {who}{owner} bind {port_text} once: two listeners in the program \
                  (or a second server started by the entrypoint) take the same port; change one \
                  and set `ports[].containerPort` to match"
             )
