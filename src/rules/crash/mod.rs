@@ -172,11 +172,10 @@ fn crash_state(c: &ContainerView<'_>, term: Option<&ContainerStateTerminated>) -
         return None;
     }
     let restarts = c.restarts();
-    if matches!(
-        c.waiting_reason(),
-        Some("CrashLoopBackOff" | "RunContainerError" | "Error")
-    ) {
-        return Some(true);
+    match c.waiting_reason() {
+        Some("CrashLoopBackOff" | "RunContainerError") => return Some(true),
+        Some("Error") if restarts > 0 => return Some(true),
+        _ => {}
     }
     let state = c.status.and_then(|s| s.state.as_ref());
     if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
