@@ -66,7 +66,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 Some(l) => message.push_str(&format!(", memory limit {l}")),
                 None => message.push_str(", no memory limit set"),
             }
-            message.push_str(&format!(", {restarts} restarts)"));
+            message.push_str(&match restarts {
+                1 => ", 1 restart)".to_string(),
+                n => format!(", {n} restarts)"),
+            });
             if recovered {
                 message.push_str(" and is running and ready again");
             } else if let Some(w) = c.waiting_reason() {
