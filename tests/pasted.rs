@@ -105,7 +105,7 @@ fn a_folder_with_one_describe_and_one_log() {
         .arg("analyze")
         .arg(&dir)
         .assert()
-        .code(0)
+        .code(1)
         .get_output()
         .stdout
         .clone();
