@@ -6,7 +6,9 @@ use crate::ingest::logs::{Instance, LogDigest};
 use crate::ingest::{Fact, Ingested, Origin, ParsedLog};
 use jiff::Timestamp;
 use serde::Serialize;
+use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
 
 /// An object in the model and every place it was read.
 #[derive(Debug, Clone)]
@@ -102,6 +104,21 @@ pub struct Cluster {
     pub kubernetes_version: Option<String>,
     /// The collector that wrote the snapshot, when it says.
     pub collector: Option<String>,
+    /// Values derived from the model once and shared by the rules that need them.
+    memo: Memo,
+}
+
+/// Values computed from the model once per run (the crash causes of every container, the
+/// free resources of every node) and shared by the rules, which run in parallel.
+#[derive(Default)]
+struct Memo {
+    slots: std::sync::Mutex<HashMap<std::any::TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memo")
+    }
 }
 
 fn key_of(o: &Object) -> Key {
@@ -114,6 +131,24 @@ fn key_of(o: &Object) -> Key {
 }
 
 impl Cluster {
+    /// The value of type `T` derived from this model: computed by `init` the first time it is
+    /// asked for, shared afterwards. Rules running at the same time wait for one computation
+    /// instead of repeating it. `T` is the key, so give each derived value its own type.
+    pub fn memo<T: Send + Sync + 'static>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        let slot: Arc<OnceLock<Arc<T>>> = {
+            let mut slots = self.memo.slots.lock().unwrap_or_else(|e| e.into_inner());
+            let any = slots
+                .entry(std::any::TypeId::of::<T>())
+                .or_insert_with(|| Arc::new(OnceLock::<Arc<T>>::new()))
+                .clone();
+            match any.downcast::<OnceLock<Arc<T>>>() {
+                Ok(s) => s,
+                Err(_) => Arc::new(OnceLock::new()),
+            }
+        };
+        slot.get_or_init(|| Arc::new(init())).clone()
+    }
+
     /// Builds the model from everything ingested. Objects seen twice are merged (the copy
     /// from the better source is kept: YAML/JSON beats describe text beats tables).
     pub fn build(ingested: &mut Ingested) -> Cluster {
@@ -684,5 +719,34 @@ mod age_tests {
         assert_eq!(ev.last.unwrap().to_string(), "2026-01-02T03:03:04Z");
         assert_eq!(ev.first.unwrap().to_string(), "2026-01-02T02:57:42Z");
         assert_eq!(ev.count, 2);
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::Cluster;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Derived(usize);
+    struct Other(&'static str);
+
+    #[test]
+    fn computed_once_and_shared_between_threads() {
+        let c = Cluster::default();
+        let calls = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    let v = c.memo(|| {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        Derived(42)
+                    });
+                    assert_eq!(v.0, 42);
+                });
+            }
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(c.memo(|| Other("x")).0, "x");
+        assert_eq!(c.memo(|| Derived(0)).0, 42);
     }
 }

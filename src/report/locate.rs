@@ -28,109 +28,123 @@ pub struct Located {
     pub label: String,
 }
 
-/// The texts of the files that hold evidence.
-pub struct Texts {
-    files: HashMap<u32, Vec<u8>>,
+/// Reads again, one at a time, the files of the ledger listed in `wanted` and hands each one's
+/// bytes to `visit` (a file that cannot be read again is left out). Only one file is held at a
+/// time, so locating evidence costs the memory of the largest cited file.
+pub fn for_each_file(s: &Snapshot, wanted: &BTreeSet<u32>, mut visit: impl FnMut(u32, &[u8])) {
+    let mut per_input: HashMap<usize, HashMap<&str, u32>> = HashMap::new();
+    for &f in wanted {
+        if let Some(l) = s.ingested.ledger.get(f as usize) {
+            per_input
+                .entry(l.input.unwrap_or(0))
+                .or_default()
+                .insert(l.path.as_str(), f);
+        }
+    }
+    let mut inputs: Vec<_> = per_input.into_iter().collect();
+    inputs.sort_by_key(|(i, _)| *i);
+    for (input, names) in inputs {
+        let Some(info) = s.ingested.inputs.get(input) else {
+            continue;
+        };
+        let single = matches!(
+            info.kind,
+            source::InputKind::File | source::InputKind::CompressedFile
+        );
+        let mut left = names.len();
+        let _ = source::read_input(
+            Path::new(&info.path),
+            &ReadOptions::default(),
+            &mut |e: source::Entry<'_>| {
+                if left == 0 {
+                    return;
+                }
+                let id = if single {
+                    names.values().next().copied()
+                } else {
+                    names.get(rebase(&info.root, e.path).as_str()).copied()
+                };
+                let (Some(id), Body::File(r)) = (id, e.body) else {
+                    return;
+                };
+                let mut buf = Vec::new();
+                if r.read_to_end(&mut buf).is_ok() {
+                    left -= 1;
+                    visit(id, &buf);
+                }
+            },
+        );
+    }
 }
 
-impl Texts {
-    /// Reads again the files that `evidence` points into (log lines need no reading).
-    pub fn load<'a>(s: &Snapshot, evidence: impl IntoIterator<Item = &'a Evidence>) -> Texts {
-        let wanted: BTreeSet<u32> = evidence
-            .into_iter()
-            .filter(|e| !matches!(e.at, At::Line { .. }))
-            .map(|e| e.file)
-            .collect();
-        let mut files = HashMap::new();
-        if wanted.is_empty() {
-            return Texts { files };
-        }
-        // Which files of which input.
-        let mut per_input: HashMap<usize, HashMap<&str, u32>> = HashMap::new();
-        for &f in &wanted {
-            if let Some(l) = s.ingested.ledger.get(f as usize) {
-                per_input
-                    .entry(l.input.unwrap_or(0))
-                    .or_default()
-                    .insert(l.path.as_str(), f);
+/// Resolves the evidence of every finding, in the same order; evidence whose file cannot be
+/// read again is left out.
+pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<Located>> {
+    let mut out: Vec<Vec<Option<Located>>> = findings
+        .iter()
+        .map(|f| vec![None; f.evidence.len()])
+        .collect();
+    let mut by_file: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+    for (fi, f) in findings.iter().enumerate() {
+        for (ei, e) in f.evidence.iter().enumerate() {
+            if matches!(e.at, At::Line { .. }) {
+                out[fi][ei] = locate(s, e, &[]);
+            } else {
+                by_file.entry(e.file).or_default().push((fi, ei));
             }
         }
-        for (input, names) in per_input {
-            let Some(info) = s.ingested.inputs.get(input) else {
-                continue;
-            };
-            let root = info.root.clone();
-            let single = matches!(
-                info.kind,
-                source::InputKind::File | source::InputKind::CompressedFile
-            );
-            let _ = source::read_input(
-                Path::new(&info.path),
-                &ReadOptions::default(),
-                &mut |e: source::Entry<'_>| {
-                    let rel = if single {
-                        names
-                            .keys()
-                            .next()
-                            .map(|k| k.to_string())
-                            .unwrap_or_default()
-                    } else {
-                        rebase(&root, e.path)
-                    };
-                    let Some(&id) = names.get(rel.as_str()) else {
-                        return;
-                    };
-                    if let Body::File(r) = e.body {
-                        let mut buf = Vec::new();
-                        if r.read_to_end(&mut buf).is_ok() {
-                            files.insert(id, buf);
-                        }
-                    }
-                },
-            );
-        }
-        Texts { files }
     }
+    let wanted: BTreeSet<u32> = by_file.keys().copied().collect();
+    for_each_file(s, &wanted, |id, bytes| {
+        for &(fi, ei) in by_file.get(&id).into_iter().flatten() {
+            out[fi][ei] = locate(s, &findings[fi].evidence[ei], bytes);
+        }
+    });
+    out.into_iter()
+        .map(|v| v.into_iter().flatten().collect())
+        .collect()
+}
 
-    /// Resolves one piece of evidence; `None` when its file could not be read again.
-    pub fn locate(&self, s: &Snapshot, e: &Evidence) -> Option<Located> {
-        let path = s.ingested.ledger.get(e.file as usize)?.path.clone();
-        let (offset, text) = match &e.at {
-            At::Line { line, text } => {
-                return Some(Located {
-                    path,
-                    line: *line,
-                    column: 1,
-                    text: text.trim_end().to_string(),
-                    label: e.label.clone(),
-                })
-            }
-            At::Bytes { start, .. } => (*start, self.files.get(&e.file)?),
-            At::Field {
-                start,
-                end,
-                format,
-                path: field,
-            } => {
-                let text = self.files.get(&e.file)?;
-                let obj = text.get(*start..(*end).min(text.len()))?;
-                let obj = std::str::from_utf8(obj).ok()?;
-                let at = match format {
-                    SourceFormat::Json => json_field(obj, field),
-                    _ => yaml_field(obj, field),
-                };
-                (start + at.unwrap_or(0), text)
-            }
-        };
-        let (line, column, line_text) = line_col(text, offset);
-        Some(Located {
-            path,
-            line,
-            column,
-            text: line_text,
-            label: e.label.clone(),
-        })
+/// Resolves one piece of evidence against the text of its file (log lines need none).
+pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
+    let path = s.ingested.ledger.get(e.file as usize)?.path.clone();
+    let offset = match &e.at {
+        At::Line { line, text } => {
+            return Some(Located {
+                path,
+                line: *line,
+                column: 1,
+                text: text.trim_end().to_string(),
+                label: e.label.clone(),
+            })
+        }
+        At::Bytes { start, .. } => *start,
+        At::Field {
+            start,
+            end,
+            format,
+            path: field,
+        } => {
+            let obj = text.get(*start..(*end).min(text.len()))?;
+            let obj = std::str::from_utf8(obj).ok()?;
+            let at = match format {
+                SourceFormat::Json => json_field(obj, field),
+                _ => yaml_field(obj, field),
+            };
+            start + at.unwrap_or(0)
+        }
+    };
+    if offset > text.len() {
+        return None;
     }
+    let (line, column, line_text) = line_col(text, offset);
+    Some(Located {
+        path,
+        line,
+        column,
+        text: line_text,
+        label: e.label.clone(),
+    })
 }
 
 /// 1-based line and character column of a byte offset, and the text of the line.

@@ -26,20 +26,11 @@ pub fn snapshot_path(s: &Snapshot) -> String {
         .join(", ")
 }
 
-/// Resolves the evidence of every finding (files with evidence are read again, once each).
-/// Evidence whose file cannot be read again is left out.
+/// Resolves the evidence of every finding (files with evidence are read again, one at a
+/// time). Evidence whose file cannot be read again is left out.
 pub fn locate_findings(
     s: &Snapshot,
     findings: &[crate::rules::Finding],
 ) -> Vec<Vec<locate::Located>> {
-    let texts = locate::Texts::load(s, findings.iter().flat_map(|f| &f.evidence));
-    findings
-        .iter()
-        .map(|f| {
-            f.evidence
-                .iter()
-                .filter_map(|e| texts.locate(s, e))
-                .collect()
-        })
-        .collect()
+    locate::locate_all(s, findings)
 }
