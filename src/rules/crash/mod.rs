@@ -144,7 +144,7 @@ pub(crate) fn crashes(cluster: &Cluster) -> Vec<Crash<'_>> {
         }
         let (ns, pod_name) = util::ns_name(pod);
         for c in util::containers(pod) {
-            let term = last_termination(&c);
+            let term = c.last_termination();
             let Some(active) = crash_state(&c, term.as_ref().map(|(t, _)| *t)) else {
                 continue;
             };
@@ -168,18 +168,6 @@ pub(crate) fn diagnosed(cluster: &Cluster) -> impl Iterator<Item = (Crash<'_>, F
         let found = diagnose(cluster, &crash)?;
         Some((crash, found))
     })
-}
-
-/// The last termination: the current state when terminated, else the last state, with its path.
-fn last_termination<'a>(c: &ContainerView<'a>) -> Option<(&'a ContainerStateTerminated, String)> {
-    let s = c.status?;
-    if let Some(t) = s.state.as_ref().and_then(|st| st.terminated.as_ref()) {
-        return Some((t, format!("{}.state.terminated", c.status_path)));
-    }
-    s.last_state
-        .as_ref()
-        .and_then(|st| st.terminated.as_ref())
-        .map(|t| (t, format!("{}.lastState.terminated", c.status_path)))
 }
 
 /// `Some(true)` when the container is crashing now, `Some(false)` when it crashed before and

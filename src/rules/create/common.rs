@@ -6,8 +6,6 @@ use crate::ingest::SourceFormat;
 use crate::model::{Cluster, Entry, EventRecord, Object};
 use crate::rules::util::{self, contains_ci, ContainerView};
 use crate::rules::Evidence;
-
-pub(crate) use crate::rules::image::common::{shorten, waiting_reason};
 use k8s_openapi::api::core::v1::Pod;
 
 /// Waiting reasons of a container that has not been created yet.
@@ -87,18 +85,6 @@ pub(crate) fn event_may_be_for(
     event_field_path(cluster, e).is_none_or(|fp| fp.contains(&format!("{{{}}}", view.name)))
 }
 
-/// The waiting message of a container, borrowed from the pod.
-pub(crate) fn waiting_message<'a>(view: &ContainerView<'a>) -> Option<&'a str> {
-    view.status?
-        .state
-        .as_ref()?
-        .waiting
-        .as_ref()?
-        .message
-        .as_deref()
-        .filter(|m| !m.trim().is_empty())
-}
-
 /// The error text of a container waiting in `CreateContainerConfigError` and where it is:
 /// the waiting message, else the latest `Failed` event whose message is `Error: ...` for it.
 pub(crate) fn config_error<'a>(
@@ -108,7 +94,10 @@ pub(crate) fn config_error<'a>(
     events: &[&'a EventRecord],
     accept: impl Fn(&str) -> bool,
 ) -> Option<(String, Evidence)> {
-    if let Some(m) = waiting_message(view).filter(|m| accept(m)) {
+    if let Some(m) = view
+        .waiting_message()
+        .filter(|m| !m.trim().is_empty() && accept(m))
+    {
         return Some((
             m.trim().to_string(),
             Evidence::field(
@@ -399,7 +388,7 @@ impl MountFailure {
                 format!("timed out waiting for the mount{list}"),
             )
         } else {
-            (MountProblem::Other, shorten(detail, 200))
+            (MountProblem::Other, util::shorten(detail, 200))
         };
         let mut mf = MountFailure {
             volume,

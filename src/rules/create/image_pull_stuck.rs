@@ -58,7 +58,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             continue;
         }
         for c in util::containers(pod) {
-            let waiting = common::waiting_reason(&c);
+            let waiting = c.waiting_reason();
             if !(waiting.is_some_and(|w| CREATING.contains(&w)) || c.status.is_none()) {
                 continue;
             }

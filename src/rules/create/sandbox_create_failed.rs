@@ -94,7 +94,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         };
         let message = format!(
             "pod cannot start: the node could not create its sandbox, {part} failed{on_node}: {} ({})",
-            common::shorten(&detail, 220),
+            util::shorten(&detail, 220),
             common::age_text(cluster, e)
         );
         let mut f = Finding::new(&RULE, pod_ref.clone())
@@ -108,7 +108,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             ));
         if let Some(c) = util::containers(pod)
             .into_iter()
-            .find(|c| common::waiting_reason(c).is_some())
+            .find(|c| c.waiting_reason().is_some())
         {
             f = f.evidence(Evidence::field(
                 entry,

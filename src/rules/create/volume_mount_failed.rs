@@ -103,7 +103,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         }
         if let Some(c) = util::containers(pod)
             .into_iter()
-            .find(|c| common::waiting_reason(c).is_some())
+            .find(|c| c.waiting_reason().is_some())
         {
             f = f.evidence(Evidence::field(
                 entry,

@@ -203,7 +203,7 @@ pub(crate) fn pull_failures(cluster: &Cluster) -> Vec<PullFailure<'_>> {
         let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
         let pull_secrets = has_pull_secrets(cluster, pod);
         for view in views {
-            let Some(reason) = waiting_reason(&view).filter(|r| PULL_REASONS.contains(r)) else {
+            let Some(reason) = view.waiting_reason().filter(|r| PULL_REASONS.contains(r)) else {
                 continue;
             };
             let image = view
@@ -242,17 +242,6 @@ pub(crate) fn pull_failures(cluster: &Cluster) -> Vec<PullFailure<'_>> {
         }
     }
     out
-}
-
-/// The waiting reason of a container, borrowed from the pod.
-pub(crate) fn waiting_reason<'a>(view: &ContainerView<'a>) -> Option<&'a str> {
-    view.status?
-        .state
-        .as_ref()?
-        .waiting
-        .as_ref()?
-        .reason
-        .as_deref()
 }
 
 /// The cause of a failing pull. The Docker Hub answer `pull access denied ..., repository
@@ -518,16 +507,6 @@ pub(crate) fn strip_prefixes(m: &str) -> String {
         }
     }
     t.to_string()
-}
-
-/// At most `n` characters, with `…` when cut.
-pub(crate) fn shorten(s: &str, n: usize) -> String {
-    let s = s.trim();
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let cut: String = s.chars().take(n).collect();
-    format!("{}…", cut.trim_end())
 }
 
 /// Long URLs cut to their host (`https://harbor.acme.io/…`): the path and query say little.

@@ -1,6 +1,6 @@
 //! KT-IMAGE-005 image-pull-failed
 
-use super::common::{clause, first_match, pull_failures, shorten, ImageRef, PullCause};
+use super::common::{clause, first_match, pull_failures, ImageRef, PullCause};
 use crate::declare_rule;
 use crate::model::Cluster;
 use crate::rules::{Finding, Findings};
@@ -61,7 +61,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     "{} cannot pull {image} ({}: {})",
                     f.who(),
                     f.reason,
-                    shorten(clause(d, p), 200)
+                    crate::rules::util::shorten(clause(d, p), 200)
                 ),
                 None => format!(
                     "{} cannot pull {image} ({}{})",

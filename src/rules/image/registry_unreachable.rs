@@ -3,7 +3,7 @@
 use super::common::{clause, first_match, node_ref, pull_failures, ImageRef, PullCause, NETWORK};
 use crate::declare_rule;
 use crate::model::Cluster;
-use crate::rules::util::contains_ci;
+use crate::rules::util::{contains_ci, shorten};
 use crate::rules::{Finding, Findings};
 
 declare_rule! {
@@ -70,7 +70,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             "{who} cannot pull image \"{}\": registry {registry} is unreachable from \
              the node, {kind}: {} ({})",
             f.image,
-            super::common::shorten(what, 200),
+            shorten(what, 200),
             f.reason
         );
         let help = match kind {
