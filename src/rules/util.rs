@@ -1,7 +1,7 @@
 //! Helpers shared by rules: containers of a pod with their spec and status side by side,
 //! quantities, conditions, events and owners.
 
-use crate::model::{Cluster, Entry, EventRecord, ObjectRef, Typed};
+use crate::model::{Cluster, Entry, EventRecord, Object, ObjectRef, Typed};
 use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodCondition};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -210,6 +210,16 @@ pub fn shorten(s: &str, n: usize) -> String {
     }
     let cut: String = s.chars().take(n).collect();
     format!("{}…", cut.trim_end())
+}
+
+/// The field path of the container an event is about (`spec.containers{api}`), when it says.
+pub fn event_field_path<'a>(cluster: &'a Cluster, e: &EventRecord) -> Option<&'a str> {
+    let fp = match &cluster.entries().get(e.entry)?.object {
+        Object::Event(ev) => ev.involved_object.field_path.as_deref(),
+        Object::EventsV1Event(ev) => ev.regarding.as_ref()?.field_path.as_deref(),
+        _ => None,
+    };
+    fp.filter(|f| f.contains('{'))
 }
 
 /// How many times an event happened, as people read it (`×21`), empty for one.

@@ -743,12 +743,7 @@ fn recent(e: &EventRecord, since: Option<jiff::Timestamp>) -> bool {
 
 /// The container an event names in its `fieldPath` (`spec.containers{api}`).
 fn event_container<'a>(cluster: &'a Cluster, e: &EventRecord) -> Option<&'a str> {
-    let entry = cluster.entries().get(e.entry)?;
-    let fp = match &entry.object {
-        Object::Event(ev) => ev.involved_object.field_path.as_deref(),
-        Object::EventsV1Event(ev) => ev.regarding.as_ref()?.field_path.as_deref(),
-        _ => None,
-    }?;
+    let fp = util::event_field_path(cluster, e)?;
     let open = fp.find('{')?;
     let close = fp.rfind('}')?;
     fp.get(open + 1..close)

@@ -3,7 +3,7 @@
 //! actually has.
 
 use crate::ingest::SourceFormat;
-use crate::model::{Cluster, Entry, EventRecord, Object};
+use crate::model::{Cluster, Entry, EventRecord};
 use crate::rules::util::{self, contains_ci, ContainerView};
 use crate::rules::Evidence;
 use k8s_openapi::api::core::v1::Pod;
@@ -63,26 +63,13 @@ pub(crate) fn current_failures<'a>(
         .collect()
 }
 
-/// The field path of the container an event is about (`spec.containers{api}`), when it says.
-pub(crate) fn event_field_path(cluster: &Cluster, e: &EventRecord) -> Option<String> {
-    cluster
-        .entries()
-        .get(e.entry)
-        .and_then(|x| match &x.object {
-            Object::Event(ev) => ev.involved_object.field_path.clone(),
-            Object::EventsV1Event(ev) => ev.regarding.as_ref().and_then(|r| r.field_path.clone()),
-            _ => None,
-        })
-        .filter(|f| f.contains('{'))
-}
-
 /// The event is about this container (by field path), or does not say which container.
 pub(crate) fn event_may_be_for(
     cluster: &Cluster,
     e: &EventRecord,
     view: &ContainerView<'_>,
 ) -> bool {
-    event_field_path(cluster, e).is_none_or(|fp| fp.contains(&format!("{{{}}}", view.name)))
+    util::event_field_path(cluster, e).is_none_or(|fp| fp.contains(&format!("{{{}}}", view.name)))
 }
 
 /// The error text of a container waiting in `CreateContainerConfigError` and where it is:

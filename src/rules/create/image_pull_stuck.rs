@@ -65,7 +65,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             let image = c.spec.and_then(|s| s.image.as_deref()).unwrap_or("");
             let quoted = format!("\"{image}\"");
             let about_this = |e: &crate::model::EventRecord| {
-                common::event_field_path(cluster, e)
+                util::event_field_path(cluster, e)
                     .map(|fp| fp.contains(&format!("{{{}}}", c.name)))
                     .unwrap_or_else(|| {
                         image.is_empty()

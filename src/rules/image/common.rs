@@ -441,7 +441,7 @@ fn is_pull_error(m: &str) -> bool {
 /// The event is about this container: its field path names it, or its message quotes the
 /// image, or it names neither.
 fn event_is_for(cluster: &Cluster, e: &EventRecord, view: &ContainerView<'_>, image: &str) -> bool {
-    let field_path = crate::rules::create::common::event_field_path(cluster, e);
+    let field_path = util::event_field_path(cluster, e);
     if let Some(fp) = field_path {
         return fp.contains(&format!("{{{}}}", view.name));
     }
