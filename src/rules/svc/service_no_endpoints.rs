@@ -49,13 +49,7 @@ declare_rule! {
 fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
     for (s, view) in common::with_endpoints(cluster, &idx) {
-        let common::Selecting {
-            entry,
-            sel,
-            ns,
-            name,
-            ..
-        } = s;
+        let (entry, sel, ns, name) = (s.entry, s.sel, s.ns, s.name);
         if view.ready() > 0 {
             continue;
         }

@@ -71,13 +71,7 @@ type Near<'a> = (&'a Entry, Vec<Miss>);
 fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
     for s in common::selecting_services(cluster) {
-        let common::Selecting {
-            entry,
-            sel,
-            ns,
-            name,
-            ..
-        } = s;
+        let (entry, sel, ns, name) = (s.entry, s.sel, s.ns, s.name);
         if !idx.has_pods(ns) || !idx.matching(ns, sel).is_empty() {
             continue;
         }

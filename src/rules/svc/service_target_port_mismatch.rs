@@ -59,13 +59,7 @@ enum Verdict {
 fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
     for s in common::selecting_services(cluster) {
-        let common::Selecting {
-            entry,
-            svc,
-            sel,
-            ns,
-            name,
-        } = s;
+        let (entry, svc, sel, ns, name) = (s.entry, s.svc, s.sel, s.ns, s.name);
         let pods: Vec<(&Entry, &Pod)> = idx
             .matching(ns, sel)
             .into_iter()
