@@ -222,6 +222,12 @@ pub fn event_field_path<'a>(cluster: &'a Cluster, e: &EventRecord) -> Option<&'a
     fp.filter(|f| f.contains('{'))
 }
 
+/// An event's reason and count, as evidence labels read: `FailedMount ×12` (`event` when it
+/// has no reason).
+pub fn reason_times(e: &EventRecord) -> String {
+    format!("{}{}", e.reason.as_deref().unwrap_or("event"), times(e))
+}
+
 /// How many times an event happened, as people read it (`×21`), empty for one.
 pub fn times(e: &EventRecord) -> String {
     if e.count > 1 {

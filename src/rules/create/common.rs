@@ -3,7 +3,7 @@
 //! actually has.
 
 use crate::ingest::SourceFormat;
-use crate::model::{Cluster, Entry, EventRecord};
+use crate::model::{Cluster, Entry, EventRecord, ObjectRef};
 use crate::rules::util::{self, contains_ci, ContainerView};
 use crate::rules::Evidence;
 use k8s_openapi::api::core::v1::Pod;
@@ -33,6 +33,36 @@ pub(crate) fn pod_down(pod: &Pod) -> bool {
     !matches!(util::phase(pod), "Succeeded" | "Failed")
         && !util::pod_ready(pod)
         && !util::containers(pod).iter().any(|c| c.running())
+}
+
+/// Every pod that is down now ([`pod_down`]), with its reference and its events.
+pub(crate) fn pods_down(
+    cluster: &Cluster,
+) -> impl Iterator<Item = (&Entry, &Pod, ObjectRef, Vec<&EventRecord>)> {
+    util::pods(cluster)
+        .filter(|(_, pod)| pod_down(pod))
+        .map(move |(entry, pod)| {
+            let pod_ref = entry.object_ref();
+            let events = cluster.events_for(&pod_ref);
+            (entry, pod, pod_ref, events)
+        })
+}
+
+/// The container's waiting reason as evidence that it is still being created.
+pub(crate) fn still_creating(entry: &Entry, c: &ContainerView<'_>) -> Evidence {
+    Evidence::field(
+        entry,
+        &format!("{}.state.waiting.reason", c.status_path),
+        "still creating",
+    )
+}
+
+/// The first container of the pod that waits, as [`still_creating`] evidence.
+pub(crate) fn first_waiting(entry: &Entry, pod: &Pod) -> Option<Evidence> {
+    util::containers(pod)
+        .iter()
+        .find(|c| c.waiting_reason().is_some())
+        .map(|c| still_creating(entry, c))
 }
 
 /// `a` happened at or after `b` (by their last times; by snapshot order when a time is missing).
@@ -129,11 +159,7 @@ pub(crate) fn age_text(cluster: &Cluster, e: &EventRecord) -> String {
         ),
         _ => String::new(),
     };
-    format!(
-        "{}{}",
-        e.reason.as_deref().unwrap_or("event"),
-        util::times(e)
-    ) + &age
+    util::reason_times(e) + &age
 }
 
 /// Seconds as kubectl prints an age: `45s`, `12m`, `3h5m`, `2d4h`.

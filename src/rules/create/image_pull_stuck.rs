@@ -125,11 +125,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     format!("Pulling started {age_text} before the snapshot"),
                 ));
             if waiting.is_some() {
-                f = f.evidence(Evidence::field(
-                    entry,
-                    &format!("{}.state.waiting.reason", c.status_path),
-                    "still creating",
-                ));
+                f = f.evidence(common::still_creating(entry, &c));
             }
             if let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
                 f = f.related(crate::model::ObjectRef::new("Node", None, node));

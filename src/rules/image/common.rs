@@ -409,15 +409,7 @@ fn detail_of(
     match ev {
         Some(e) => (
             e.message.as_deref().map(|m| strip_prefixes(&unescape(m))),
-            Some(Evidence::event(
-                cluster,
-                e,
-                format!(
-                    "{}{}",
-                    e.reason.as_deref().unwrap_or("event"),
-                    util::times(e)
-                ),
-            )),
+            Some(Evidence::event(cluster, e, util::reason_times(e))),
         ),
         None => (None, None),
     }
