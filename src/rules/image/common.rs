@@ -5,7 +5,7 @@
 use crate::ingest::SourceFormat;
 use crate::model::{Cluster, Entry, EventRecord, ObjectRef};
 use crate::rules::util::{self, contains_ci, ContainerView};
-use crate::rules::Evidence;
+use crate::rules::{Evidence, Finding, Rule};
 use k8s_openapi::api::core::v1::{Node, Pod, ServiceAccount};
 
 /// Waiting reasons that mean the image could not be pulled (or must not be).
@@ -156,6 +156,21 @@ impl PullFailure<'_> {
             Some(c) => format!("container {c}"),
             None => "a container".to_string(),
         }
+    }
+
+    /// A finding of `rule` on the pod and container, with the [`base_evidence`].
+    ///
+    /// [`base_evidence`]: PullFailure::base_evidence
+    pub fn finding(&self, rule: &Rule, message: String, help: String, cause: &str) -> Finding {
+        let mut f = Finding::new(rule, self.entry.object_ref())
+            .message(message)
+            .help(help)
+            .cause(cause)
+            .evidence_all(self.base_evidence());
+        if let Some(c) = self.container() {
+            f = f.container(c);
+        }
+        f
     }
 
     /// Evidence: the waiting reason, the error text and the image reference.
