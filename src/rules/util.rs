@@ -1,7 +1,7 @@
 //! Helpers shared by rules: containers of a pod with their spec and status side by side,
 //! quantities, conditions, events and owners.
 
-use crate::model::{Cluster, Entry, EventRecord, ObjectRef, Typed};
+use crate::model::{Cluster, Entry, EventRecord, Object, ObjectRef, Typed};
 use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodCondition};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -27,7 +27,7 @@ pub struct ContainerView<'a> {
     pub status_path: String,
 }
 
-impl ContainerView<'_> {
+impl<'a> ContainerView<'a> {
     /// Restart count (0 when unknown).
     pub fn restarts(&self) -> i32 {
         self.status.map_or(0, |s| s.restart_count)
@@ -39,7 +39,7 @@ impl ContainerView<'_> {
     }
 
     /// The reason it is waiting now (`CrashLoopBackOff`, `ImagePullBackOff`...).
-    pub fn waiting_reason(&self) -> Option<&str> {
+    pub fn waiting_reason(&self) -> Option<&'a str> {
         self.status?
             .state
             .as_ref()?
@@ -50,7 +50,7 @@ impl ContainerView<'_> {
     }
 
     /// The message of its waiting state.
-    pub fn waiting_message(&self) -> Option<&str> {
+    pub fn waiting_message(&self) -> Option<&'a str> {
         self.status?
             .state
             .as_ref()?
@@ -72,7 +72,7 @@ impl ContainerView<'_> {
     pub fn last_termination(
         &self,
     ) -> Option<(
-        &k8s_openapi::api::core::v1::ContainerStateTerminated,
+        &'a k8s_openapi::api::core::v1::ContainerStateTerminated,
         String,
     )> {
         let s = self.status?;
@@ -200,6 +200,32 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
             .as_bytes()
             .windows(n.len())
             .any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// At most `n` characters, with `…` when cut.
+pub fn shorten(s: &str, n: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(n).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// The field path of the container an event is about (`spec.containers{api}`), when it says.
+pub fn event_field_path<'a>(cluster: &'a Cluster, e: &EventRecord) -> Option<&'a str> {
+    let fp = match &cluster.entries().get(e.entry)?.object {
+        Object::Event(ev) => ev.involved_object.field_path.as_deref(),
+        Object::EventsV1Event(ev) => ev.regarding.as_ref()?.field_path.as_deref(),
+        _ => None,
+    };
+    fp.filter(|f| f.contains('{'))
+}
+
+/// An event's reason and count, as evidence labels read: `FailedMount ×12` (`event` when it
+/// has no reason).
+pub fn reason_times(e: &EventRecord) -> String {
+    format!("{}{}", e.reason.as_deref().unwrap_or("event"), times(e))
 }
 
 /// How many times an event happened, as people read it (`×21`), empty for one.

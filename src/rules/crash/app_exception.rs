@@ -38,10 +38,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for crash in super::crashes(cluster) {
-        let Some(found) = super::diagnose(cluster, &crash) else {
-            continue;
-        };
+    for (crash, found) in super::diagnosed(cluster) {
         let Cause::AppException {
             summary,
             frame,
@@ -56,7 +53,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             .as_ref()
             .map(|f| format!(" at {} line {}", f.file, f.file_line))
             .unwrap_or_default();
-        let verb = if crash.active { "exits" } else { "exited" };
+        let verb = crash.tense("exits", "exited");
         let what = if *out_of_memory {
             "runs out of memory inside the process"
         } else {
@@ -104,12 +101,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 .as_ref()
                 .map(|f| format!(" at {}:{}", f.file, f.file_line))
                 .unwrap_or_default();
-        out.push(
-            super::finding(&RULE, &crash)
-                .message(message)
-                .help(help)
-                .cause(cause)
-                .evidence_all(found.evidence.iter().cloned()),
-        );
+        out.push(super::found_finding(
+            &RULE, &crash, &found, message, help, cause,
+        ));
     }
 }

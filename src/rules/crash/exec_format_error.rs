@@ -36,10 +36,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for crash in super::crashes(cluster) {
-        let Some(found) = super::diagnose(cluster, &crash) else {
-            continue;
-        };
+    for (crash, found) in super::diagnosed(cluster) {
         let Cause::ExecFormat = &found.cause else {
             continue;
         };
@@ -55,12 +52,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             (Some(n), Some(a)) => format!(" (node {n} is {a})"),
             _ => String::new(),
         };
-        let verb = if crash.active { "cannot" } else { "could not" };
-        let message = format!(
-            "{} {verb} start: image {image} is built for another CPU architecture{on_node}{}; {}",
-            crash.who(),
-            super::quoted(&found),
-            crash.state_phrase()
+        let message = super::start_message(
+            &crash,
+            &found,
+            &format!("image {image} is built for another CPU architecture{on_node}"),
         );
         let platform = arch
             .as_deref()
@@ -75,18 +70,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             crash.who(),
             super::owner_phrase(cluster, &crash)
         );
-        let mut f = super::finding(&RULE, &crash)
-            .message(message)
-            .help(help)
-            .cause(image.to_string())
-            .evidence_all(found.evidence.iter().cloned());
-        if crash.spec().is_some_and(|s| s.image.is_some()) {
-            f = f.evidence_opt(super::field_evidence(
-                crash.entry,
-                &crash.spec_field("image"),
-                "the image",
-            ));
-        }
+        let mut f = super::found_finding(&RULE, &crash, &found, message, help, image.to_string())
+            .evidence_opt(super::image_evidence(&crash));
         if let (Some(e), Some(a)) = (node_entry, &arch) {
             f = f.evidence_opt(super::field_evidence(
                 e,

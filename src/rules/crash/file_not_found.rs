@@ -38,10 +38,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for crash in super::crashes(cluster) {
-        let Some(found) = super::diagnose(cluster, &crash) else {
-            continue;
-        };
+    for (crash, found) in super::diagnosed(cluster) {
         let Cause::FileNotFound { path, command } = &found.cause else {
             continue;
         };
@@ -49,7 +46,6 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         let c = crash.c.name;
         let who = crash.who();
         let image = super::image(&crash).unwrap_or("the image");
-        let verb = if crash.active { "exits" } else { "exited" };
         let mount = path.as_deref().and_then(|p| crash.mount_of(p));
         let volume = mount
             .as_ref()
@@ -99,26 +95,12 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             ),
         };
         let message = if command.is_some() {
-            let cannot = if crash.active { "cannot" } else { "could not" };
-            format!(
-                "{} {cannot} start: {what}{}; {}",
-                crash.who(),
-                super::quoted(&found),
-                crash.state_phrase()
-            )
+            super::start_message(&crash, &found, &what)
         } else {
-            format!(
-                "{} {verb} because {what}{}; {}",
-                crash.who(),
-                super::quoted(&found),
-                crash.state_phrase()
-            )
+            super::exit_message(&crash, &found, &what, &[])
         };
-        let mut f = super::finding(&RULE, &crash)
-            .message(message)
-            .help(help)
-            .cause(command.clone().or_else(|| path.clone()).unwrap_or_default())
-            .evidence_all(found.evidence.iter().cloned());
+        let cause = command.clone().or_else(|| path.clone()).unwrap_or_default();
+        let mut f = super::found_finding(&RULE, &crash, &found, message, help, cause);
         if let Some(spec) = crash.spec() {
             if command.is_some() && spec.command.is_some() {
                 f = f.evidence_opt(super::field_evidence(
@@ -136,11 +118,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             ));
         }
         if let Some((i, _, _)) = &mount {
-            f = f.evidence_opt(super::field_evidence(
-                crash.entry,
-                &crash.spec_field(&format!("volumeMounts[{i}].mountPath")),
-                "the volume mount",
-            ));
+            f = f.evidence_opt(super::mount_evidence(&crash, *i));
         }
         out.push(f);
     }

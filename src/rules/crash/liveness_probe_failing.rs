@@ -43,10 +43,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for crash in super::crashes(cluster) {
-        let Some(found) = super::diagnose(cluster, &crash) else {
-            continue;
-        };
+    for (crash, found) in super::diagnosed(cluster) {
         let Cause::Liveness(l) = &found.cause else {
             continue;
         };
@@ -57,18 +54,12 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             .map(describe)
             .map(|p| format!(" ({p})"))
             .unwrap_or_default();
-        let verb = if crash.active { "is" } else { "was" };
+        let verb = crash.tense("is", "was");
         let mut message = format!(
             "{} {verb} killed by its failing liveness probe{probe}",
             crash.who()
         );
-        if let Some(e) = l.unhealthy {
-            message.push_str(&format!(
-                ": `{}`{}",
-                super::common::clip(e.message.as_deref().unwrap_or(""), 160),
-                crate::rules::util::times(e)
-            ));
-        } else if let Some(e) = l.kill {
+        if let Some(e) = l.unhealthy.or(l.kill) {
             message.push_str(&format!(
                 ": `{}`{}",
                 super::common::clip(e.message.as_deref().unwrap_or(""), 160),
@@ -117,11 +108,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                  (or add a `startupProbe`)"
             ),
         };
-        let mut f = super::finding(&RULE, &crash)
-            .message(message)
-            .help(help)
-            .cause(l.probe.map(describe).unwrap_or_default())
-            .evidence_all(found.evidence.iter().cloned());
+        let cause = l.probe.map(describe).unwrap_or_default();
+        let mut f = super::found_finding(&RULE, &crash, &found, message, help, cause);
         if l.probe.is_some() {
             let path = l
                 .port_problem

@@ -44,10 +44,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for crash in super::crashes(cluster) {
-        let Some(found) = super::diagnose(cluster, &crash) else {
-            continue;
-        };
+    for (crash, found) in super::diagnosed(cluster) {
         let Cause::MissingEnv(m) = &found.cause else {
             continue;
         };
@@ -66,7 +63,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         } else {
             "is not set"
         };
-        let verb = if crash.active { "exits" } else { "exited" };
+        let verb = crash.tense("exits", "exited");
         let mut message = format!("{who} {verb} because environment variable {var} {state}{at}");
         let lacking: Vec<&super::EnvRef<'_>> =
             m.refs.iter().filter(|r| r.object.is_some()).collect();
@@ -130,11 +127,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 "set {var} in `env` of {who}{owner} (a `value`, or `valueFrom` a ConfigMap or Secret key)"
             )
         };
-        let mut f = super::finding(&RULE, &crash)
-            .message(message)
-            .help(help)
-            .cause(var.clone())
-            .evidence_all(found.evidence.iter().cloned());
+        let mut f = super::found_finding(&RULE, &crash, &found, message, help, var.clone());
         if let Some(p) = &m.empty {
             f = f.evidence_opt(super::field_evidence(
                 crash.entry,

@@ -122,6 +122,15 @@ impl<'a> Crash<'a> {
     pub fn spec_field(&self, field: &str) -> String {
         format!("{}.{field}", self.c.spec_path)
     }
+
+    /// `now` for a container crashing now, `then` for one that crashed before.
+    pub fn tense(&self, now: &'static str, then: &'static str) -> &'static str {
+        if self.active {
+            now
+        } else {
+            then
+        }
+    }
 }
 
 /// Every crashing container (and every container that crashed before and is healthy now),
@@ -135,7 +144,7 @@ pub(crate) fn crashes(cluster: &Cluster) -> Vec<Crash<'_>> {
         }
         let (ns, pod_name) = util::ns_name(pod);
         for c in util::containers(pod) {
-            let term = last_termination(&c);
+            let term = c.last_termination();
             let Some(active) = crash_state(&c, term.as_ref().map(|(t, _)| *t)) else {
                 continue;
             };
@@ -153,16 +162,12 @@ pub(crate) fn crashes(cluster: &Cluster) -> Vec<Crash<'_>> {
     out
 }
 
-/// The last termination: the current state when terminated, else the last state, with its path.
-fn last_termination<'a>(c: &ContainerView<'a>) -> Option<(&'a ContainerStateTerminated, String)> {
-    let s = c.status?;
-    if let Some(t) = s.state.as_ref().and_then(|st| st.terminated.as_ref()) {
-        return Some((t, format!("{}.state.terminated", c.status_path)));
-    }
-    s.last_state
-        .as_ref()
-        .and_then(|st| st.terminated.as_ref())
-        .map(|t| (t, format!("{}.lastState.terminated", c.status_path)))
+/// Every crashing container whose cause [`diagnose`] finds, with that cause.
+pub(crate) fn diagnosed(cluster: &Cluster) -> impl Iterator<Item = (Crash<'_>, Found<'_>)> {
+    crashes(cluster).into_iter().filter_map(move |crash| {
+        let found = diagnose(cluster, &crash)?;
+        Some((crash, found))
+    })
 }
 
 /// `Some(true)` when the container is crashing now, `Some(false)` when it crashed before and
@@ -738,12 +743,7 @@ fn recent(e: &EventRecord, since: Option<jiff::Timestamp>) -> bool {
 
 /// The container an event names in its `fieldPath` (`spec.containers{api}`).
 fn event_container<'a>(cluster: &'a Cluster, e: &EventRecord) -> Option<&'a str> {
-    let entry = cluster.entries().get(e.entry)?;
-    let fp = match &entry.object {
-        Object::Event(ev) => ev.involved_object.field_path.as_deref(),
-        Object::EventsV1Event(ev) => ev.regarding.as_ref()?.field_path.as_deref(),
-        _ => None,
-    }?;
+    let fp = util::event_field_path(cluster, e)?;
     let open = fp.find('{')?;
     let close = fp.rfind('}')?;
     fp.get(open + 1..close)
@@ -913,6 +913,69 @@ pub(crate) fn finding(rule: &'static Rule, crash: &Crash<'_>) -> Finding {
         f = f.severity(Severity::Info);
     }
     f.evidence_all(status_evidence(crash))
+}
+
+/// A finding of `rule` about a diagnosed crash: [`finding`] with the message, help and cause,
+/// then the evidence of the diagnosis.
+pub(crate) fn found_finding(
+    rule: &'static Rule,
+    crash: &Crash<'_>,
+    found: &Found<'_>,
+    message: String,
+    help: String,
+    cause: String,
+) -> Finding {
+    finding(rule, crash)
+        .message(message)
+        .help(help)
+        .cause(cause)
+        .evidence_all(found.evidence.iter().cloned())
+}
+
+/// `container api exits because <what> (previous log: `...`); <notes>; <state>`.
+pub(crate) fn exit_message(
+    crash: &Crash<'_>,
+    found: &Found<'_>,
+    what: &str,
+    notes: &[String],
+) -> String {
+    let mut message = format!(
+        "{} {} because {what}{}",
+        crash.who(),
+        crash.tense("exits", "exited"),
+        quoted(found)
+    );
+    for n in notes {
+        message.push_str(&format!("; {n}"));
+    }
+    message.push_str(&format!("; {}", crash.state_phrase()));
+    message
+}
+
+/// `container api cannot start: <what> (previous log: `...`); <state>`.
+pub(crate) fn start_message(crash: &Crash<'_>, found: &Found<'_>, what: &str) -> String {
+    format!(
+        "{} {} start: {what}{}; {}",
+        crash.who(),
+        crash.tense("cannot", "could not"),
+        quoted(found),
+        crash.state_phrase()
+    )
+}
+
+/// The container's `image` field as evidence, when the spec sets it.
+pub(crate) fn image_evidence(crash: &Crash<'_>) -> Option<Evidence> {
+    crash.spec()?.image.as_ref()?;
+    field_evidence(crash.entry, &crash.spec_field("image"), "the image")
+}
+
+/// The container's volume mount `i` as evidence.
+pub(crate) fn mount_evidence(crash: &Crash<'_>, i: usize) -> Option<Evidence> {
+    field_evidence(
+        crash.entry,
+        &crash.spec_field(&format!("volumeMounts[{i}].mountPath")),
+        "the volume mount",
+    )
 }
 
 /// A field of the pod (or another object) as evidence, when it can be pointed at: always in

@@ -39,10 +39,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for crash in super::crashes(cluster) {
-        let Some(found) = super::diagnose(cluster, &crash) else {
-            continue;
-        };
+    for (crash, found) in super::diagnosed(cluster) {
         let Cause::ModuleNotFound { module } = &found.cause else {
             continue;
         };
@@ -52,12 +49,11 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         let image = super::image(&crash)
             .map(|i| format!(" of image {i}"))
             .unwrap_or_default();
-        let verb = if crash.active { "exits" } else { "exited" };
-        let message = format!(
-            "{} {verb} because {what} is not installed in the image{}; {}",
-            crash.who(),
-            super::quoted(&found),
-            crash.state_phrase()
+        let message = super::exit_message(
+            &crash,
+            &found,
+            &format!("{what} is not installed in the image"),
+            &[],
         );
         let help = format!(
             "install {what} in the final stage{image} (`pip install -r requirements.txt`, \
@@ -66,18 +62,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             crash.who(),
             super::owner_phrase(cluster, &crash)
         );
-        let mut f = super::finding(&RULE, &crash)
-            .message(message)
-            .help(help)
-            .cause(module.clone().unwrap_or_default())
-            .evidence_all(found.evidence.iter().cloned());
-        if crash.spec().is_some_and(|s| s.image.is_some()) {
-            f = f.evidence_opt(super::field_evidence(
-                crash.entry,
-                &crash.spec_field("image"),
-                "the image",
-            ));
-        }
-        out.push(f);
+        let cause = module.clone().unwrap_or_default();
+        out.push(
+            super::found_finding(&RULE, &crash, &found, message, help, cause)
+                .evidence_opt(super::image_evidence(&crash)),
+        );
     }
 }

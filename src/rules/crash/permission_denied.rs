@@ -37,10 +37,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for crash in super::crashes(cluster) {
-        let Some(found) = super::diagnose(cluster, &crash) else {
-            continue;
-        };
+    for (crash, found) in super::diagnosed(cluster) {
         let Cause::PermissionDenied { path, read_only } = &found.cause else {
             continue;
         };
@@ -49,7 +46,6 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         let owner = super::owner_phrase(cluster, &crash);
         let ctx = SecurityView::of(&crash);
         let target = path.as_deref().map_or(String::new(), |p| format!(" {p}"));
-        let verb = if crash.active { "exits" } else { "exited" };
         let read_only_fs = *read_only || ctx.read_only_root;
         let what = match path.as_deref() {
             Some(p) if read_only_fs => format!("{p} is on a read-only file system"),
@@ -57,15 +53,12 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             Some(p) => format!("it may not access {p} (permission denied)"),
             None => "of a permission denied".to_string(),
         };
-        let mut message = format!(
-            "{} {verb} because {what}{}",
-            crash.who(),
-            super::quoted(&found)
-        );
-        if let Some(u) = ctx.user {
-            message.push_str(&format!("; it runs as user {u}"));
-        }
-        message.push_str(&format!("; {}", crash.state_phrase()));
+        let user: Vec<String> = ctx
+            .user
+            .map(|u| format!("it runs as user {u}"))
+            .into_iter()
+            .collect();
+        let message = super::exit_message(&crash, &found, &what, &user);
         let mount = path.as_deref().and_then(|p| crash.mount_of(p));
         let exec = found.quote.contains("exec ") || found.quote.contains("exec:");
         let help = if read_only_fs {
@@ -95,20 +88,13 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                  `securityContext.runAsUser`/`fsGroup` of the pod{owner} to match its owner"
             )
         };
-        let mut f = super::finding(&RULE, &crash)
-            .message(message)
-            .help(help)
-            .cause(path.clone().unwrap_or_default())
-            .evidence_all(found.evidence.iter().cloned());
+        let cause = path.clone().unwrap_or_default();
+        let mut f = super::found_finding(&RULE, &crash, &found, message, help, cause);
         for (p, label) in ctx.fields {
             f = f.evidence_opt(super::field_evidence(crash.entry, &p, label));
         }
         if let Some((i, _, _)) = mount {
-            f = f.evidence_opt(super::field_evidence(
-                crash.entry,
-                &crash.spec_field(&format!("volumeMounts[{i}].mountPath")),
-                "the volume mount",
-            ));
+            f = f.evidence_opt(super::mount_evidence(&crash, i));
         }
         out.push(f);
     }

@@ -35,10 +35,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for crash in super::crashes(cluster) {
-        let Some(found) = super::diagnose(cluster, &crash) else {
-            continue;
-        };
+    for (crash, found) in super::diagnosed(cluster) {
         let Cause::PortInUse { port } = &found.cause else {
             continue;
         };
@@ -75,20 +72,21 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             .as_ref()
             .and_then(|s| s.host_network)
             .unwrap_or(false);
-        let verb = if crash.active { "exits" } else { "exited" };
-        let mut message = format!(
-            "{} {verb} because {port_text} is already in use{}",
-            crash.who(),
-            super::quoted(&found)
-        );
-        if let Some((o, _)) = others.first() {
-            message.push_str(&format!(
-                "; container {o} of the same pod also declares {port_text}"
-            ));
+        let note = if let Some((o, _)) = others.first() {
+            vec![format!(
+                "container {o} of the same pod also declares {port_text}"
+            )]
         } else if host_network {
-            message.push_str("; the pod uses hostNetwork, so the port is taken on the node");
-        }
-        message.push_str(&format!("; {}", crash.state_phrase()));
+            vec!["the pod uses hostNetwork, so the port is taken on the node".to_string()]
+        } else {
+            Vec::new()
+        };
+        let message = super::exit_message(
+            &crash,
+            &found,
+            &format!("{port_text} is already in use"),
+            &note,
+        );
         let help = if let Some((o, _)) = others.first() {
             format!(
                 "containers of a pod share one network: make {who} or container {o}{owner} \
@@ -107,11 +105,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                  and set `ports[].containerPort` to match"
             )
         };
-        let mut f = super::finding(&RULE, &crash)
-            .message(message)
-            .help(help)
-            .cause(port.map(|p| p.to_string()).unwrap_or_default())
-            .evidence_all(found.evidence.iter().cloned());
+        let cause = port.map(|p| p.to_string()).unwrap_or_default();
+        let mut f = super::found_finding(&RULE, &crash, &found, message, help, cause);
         for (o, path) in &others {
             f = f.evidence_opt(super::field_evidence(
                 crash.entry,

@@ -3,11 +3,9 @@
 //! actually has.
 
 use crate::ingest::SourceFormat;
-use crate::model::{Cluster, Entry, EventRecord, Object};
+use crate::model::{Cluster, Entry, EventRecord, ObjectRef};
 use crate::rules::util::{self, contains_ci, ContainerView};
 use crate::rules::Evidence;
-
-pub(crate) use crate::rules::image::common::{shorten, waiting_reason};
 use k8s_openapi::api::core::v1::Pod;
 
 /// Waiting reasons of a container that has not been created yet.
@@ -35,6 +33,36 @@ pub(crate) fn pod_down(pod: &Pod) -> bool {
     !matches!(util::phase(pod), "Succeeded" | "Failed")
         && !util::pod_ready(pod)
         && !util::containers(pod).iter().any(|c| c.running())
+}
+
+/// Every pod that is down now ([`pod_down`]), with its reference and its events.
+pub(crate) fn pods_down(
+    cluster: &Cluster,
+) -> impl Iterator<Item = (&Entry, &Pod, ObjectRef, Vec<&EventRecord>)> {
+    util::pods(cluster)
+        .filter(|(_, pod)| pod_down(pod))
+        .map(move |(entry, pod)| {
+            let pod_ref = entry.object_ref();
+            let events = cluster.events_for(&pod_ref);
+            (entry, pod, pod_ref, events)
+        })
+}
+
+/// The container's waiting reason as evidence that it is still being created.
+pub(crate) fn still_creating(entry: &Entry, c: &ContainerView<'_>) -> Evidence {
+    Evidence::field(
+        entry,
+        &format!("{}.state.waiting.reason", c.status_path),
+        "still creating",
+    )
+}
+
+/// The first container of the pod that waits, as [`still_creating`] evidence.
+pub(crate) fn first_waiting(entry: &Entry, pod: &Pod) -> Option<Evidence> {
+    util::containers(pod)
+        .iter()
+        .find(|c| c.waiting_reason().is_some())
+        .map(|c| still_creating(entry, c))
 }
 
 /// `a` happened at or after `b` (by their last times; by snapshot order when a time is missing).
@@ -65,38 +93,13 @@ pub(crate) fn current_failures<'a>(
         .collect()
 }
 
-/// The field path of the container an event is about (`spec.containers{api}`), when it says.
-pub(crate) fn event_field_path(cluster: &Cluster, e: &EventRecord) -> Option<String> {
-    cluster
-        .entries()
-        .get(e.entry)
-        .and_then(|x| match &x.object {
-            Object::Event(ev) => ev.involved_object.field_path.clone(),
-            Object::EventsV1Event(ev) => ev.regarding.as_ref().and_then(|r| r.field_path.clone()),
-            _ => None,
-        })
-        .filter(|f| f.contains('{'))
-}
-
 /// The event is about this container (by field path), or does not say which container.
 pub(crate) fn event_may_be_for(
     cluster: &Cluster,
     e: &EventRecord,
     view: &ContainerView<'_>,
 ) -> bool {
-    event_field_path(cluster, e).is_none_or(|fp| fp.contains(&format!("{{{}}}", view.name)))
-}
-
-/// The waiting message of a container, borrowed from the pod.
-pub(crate) fn waiting_message<'a>(view: &ContainerView<'a>) -> Option<&'a str> {
-    view.status?
-        .state
-        .as_ref()?
-        .waiting
-        .as_ref()?
-        .message
-        .as_deref()
-        .filter(|m| !m.trim().is_empty())
+    util::event_field_path(cluster, e).is_none_or(|fp| fp.contains(&format!("{{{}}}", view.name)))
 }
 
 /// The error text of a container waiting in `CreateContainerConfigError` and where it is:
@@ -108,7 +111,10 @@ pub(crate) fn config_error<'a>(
     events: &[&'a EventRecord],
     accept: impl Fn(&str) -> bool,
 ) -> Option<(String, Evidence)> {
-    if let Some(m) = waiting_message(view).filter(|m| accept(m)) {
+    if let Some(m) = view
+        .waiting_message()
+        .filter(|m| !m.trim().is_empty() && accept(m))
+    {
         return Some((
             m.trim().to_string(),
             Evidence::field(
@@ -153,11 +159,7 @@ pub(crate) fn age_text(cluster: &Cluster, e: &EventRecord) -> String {
         ),
         _ => String::new(),
     };
-    format!(
-        "{}{}",
-        e.reason.as_deref().unwrap_or("event"),
-        util::times(e)
-    ) + &age
+    util::reason_times(e) + &age
 }
 
 /// Seconds as kubectl prints an age: `45s`, `12m`, `3h5m`, `2d4h`.
@@ -399,7 +401,7 @@ impl MountFailure {
                 format!("timed out waiting for the mount{list}"),
             )
         } else {
-            (MountProblem::Other, shorten(detail, 200))
+            (MountProblem::Other, util::shorten(detail, 200))
         };
         let mut mf = MountFailure {
             volume,

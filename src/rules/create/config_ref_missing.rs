@@ -90,7 +90,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
 
         // What the kubelet says now.
         for c in &views {
-            if common::waiting_reason(c) != Some("CreateContainerConfigError") {
+            if c.waiting_reason() != Some("CreateContainerConfigError") {
                 continue;
             }
             let Some((msg, msg_ev)) =
@@ -192,7 +192,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 ));
             }
             if let Some(c) = views.iter().find(|c| Some(c.name) == container) {
-                if let Some(w) = common::waiting_reason(c) {
+                if let Some(w) = c.waiting_reason() {
                     f = f.evidence(Evidence::field(
                         entry,
                         &format!("{}.state.waiting.reason", c.status_path),

@@ -58,14 +58,14 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             continue;
         }
         for c in util::containers(pod) {
-            let waiting = common::waiting_reason(&c);
+            let waiting = c.waiting_reason();
             if !(waiting.is_some_and(|w| CREATING.contains(&w)) || c.status.is_none()) {
                 continue;
             }
             let image = c.spec.and_then(|s| s.image.as_deref()).unwrap_or("");
             let quoted = format!("\"{image}\"");
             let about_this = |e: &crate::model::EventRecord| {
-                common::event_field_path(cluster, e)
+                util::event_field_path(cluster, e)
                     .map(|fp| fp.contains(&format!("{{{}}}", c.name)))
                     .unwrap_or_else(|| {
                         image.is_empty()
@@ -125,11 +125,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     format!("Pulling started {age_text} before the snapshot"),
                 ));
             if waiting.is_some() {
-                f = f.evidence(Evidence::field(
-                    entry,
-                    &format!("{}.state.waiting.reason", c.status_path),
-                    "still creating",
-                ));
+                f = f.evidence(common::still_creating(entry, &c));
             }
             if let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
                 f = f.related(crate::model::ObjectRef::new("Node", None, node));

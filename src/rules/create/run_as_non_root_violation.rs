@@ -51,13 +51,13 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         let views = util::containers(pod);
         if !views
             .iter()
-            .any(|c| common::waiting_reason(c) == Some("CreateContainerConfigError"))
+            .any(|c| c.waiting_reason() == Some("CreateContainerConfigError"))
         {
             continue;
         }
         let events = cluster.events_for(&entry.object_ref());
         for c in &views {
-            if common::waiting_reason(c) != Some("CreateContainerConfigError") {
+            if c.waiting_reason() != Some("CreateContainerConfigError") {
                 continue;
             }
             let Some((msg, msg_ev)) =
@@ -99,7 +99,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             let message = format!(
                 "container {} cannot be created: `{field}` is true but {why} (CreateContainerConfigError: {})",
                 c.name,
-                common::shorten(msg.split(" (pod: ").next().unwrap_or(&msg), 160)
+                util::shorten(msg.split(" (pod: ").next().unwrap_or(&msg), 160)
             );
             let help = if let Some(u) = &non_numeric {
                 format!(

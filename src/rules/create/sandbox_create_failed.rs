@@ -52,12 +52,7 @@ fn is_sandbox_failure(e: &EventRecord) -> bool {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (entry, pod) in util::pods(cluster) {
-        if !common::pod_down(pod) {
-            continue;
-        }
-        let pod_ref = entry.object_ref();
-        let events = cluster.events_for(&pod_ref);
+    for (entry, pod, pod_ref, events) in common::pods_down(cluster) {
         let failures = common::current_failures(&events, is_sandbox_failure, SANDBOX_SUCCESS);
         let Some(e) = failures.last() else {
             continue;
@@ -94,10 +89,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         };
         let message = format!(
             "pod cannot start: the node could not create its sandbox, {part} failed{on_node}: {} ({})",
-            common::shorten(&detail, 220),
+            util::shorten(&detail, 220),
             common::age_text(cluster, e)
         );
-        let mut f = Finding::new(&RULE, pod_ref.clone())
+        let mut f = Finding::new(&RULE, pod_ref)
             .message(message)
             .help(help)
             .cause(cni.unwrap_or_default())
@@ -105,17 +100,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 cluster,
                 e,
                 format!("FailedCreatePodSandBox{}", util::times(e)),
-            ));
-        if let Some(c) = util::containers(pod)
-            .into_iter()
-            .find(|c| common::waiting_reason(c).is_some())
-        {
-            f = f.evidence(Evidence::field(
-                entry,
-                &format!("{}.state.waiting.reason", c.status_path),
-                "still creating",
-            ));
-        }
+            ))
+            .evidence_opt(common::first_waiting(entry, pod));
         if let Some(n) = node {
             f = f.related(ObjectRef::new("Node", None, n));
         }

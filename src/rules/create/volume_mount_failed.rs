@@ -47,12 +47,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (entry, pod) in util::pods(cluster) {
-        if !common::pod_down(pod) {
-            continue;
-        }
-        let pod_ref = entry.object_ref();
-        let events = cluster.events_for(&pod_ref);
+    for (entry, pod, pod_ref, events) in common::pods_down(cluster) {
         let failures = common::mount_failures(&events);
         let Some(main) = failures
             .iter()
@@ -72,45 +67,21 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             common::age_text(cluster, main)
         );
         let help = m.help(ns);
+        let others = failures
+            .iter()
+            .rev()
+            .filter(|e| !std::ptr::eq(**e, *main))
+            .take(2);
         let mut f = Finding::new(&RULE, pod_ref.clone())
             .message(message)
             .help(help)
             .cause(m.cause_key())
-            .evidence(Evidence::event(
-                cluster,
-                main,
-                format!(
-                    "{}{}",
-                    main.reason.as_deref().unwrap_or("event"),
-                    util::times(main)
-                ),
-            ));
-        for e in failures
-            .iter()
-            .rev()
-            .filter(|e| !std::ptr::eq(**e, *main))
-            .take(2)
-        {
-            f = f.evidence(Evidence::event(
-                cluster,
-                e,
-                format!(
-                    "{}{}",
-                    e.reason.as_deref().unwrap_or("event"),
-                    util::times(e)
-                ),
-            ));
-        }
-        if let Some(c) = util::containers(pod)
-            .into_iter()
-            .find(|c| common::waiting_reason(c).is_some())
-        {
-            f = f.evidence(Evidence::field(
-                entry,
-                &format!("{}.state.waiting.reason", c.status_path),
-                "still creating",
-            ));
-        }
+            .evidence_all(
+                std::iter::once(main)
+                    .chain(others)
+                    .map(|e| Evidence::event(cluster, e, util::reason_times(e))),
+            )
+            .evidence_opt(common::first_waiting(entry, pod));
         if let Some((path, label)) = &m.spec_field {
             f = f.evidence_opt(common::field_if_known(entry, path, label));
         }

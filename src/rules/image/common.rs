@@ -5,7 +5,7 @@
 use crate::ingest::SourceFormat;
 use crate::model::{Cluster, Entry, EventRecord, ObjectRef};
 use crate::rules::util::{self, contains_ci, ContainerView};
-use crate::rules::Evidence;
+use crate::rules::{Evidence, Finding, Rule};
 use k8s_openapi::api::core::v1::{Node, Pod, ServiceAccount};
 
 /// Waiting reasons that mean the image could not be pulled (or must not be).
@@ -158,6 +158,21 @@ impl PullFailure<'_> {
         }
     }
 
+    /// A finding of `rule` on the pod and container, with the [`base_evidence`].
+    ///
+    /// [`base_evidence`]: PullFailure::base_evidence
+    pub fn finding(&self, rule: &Rule, message: String, help: String, cause: &str) -> Finding {
+        let mut f = Finding::new(rule, self.entry.object_ref())
+            .message(message)
+            .help(help)
+            .cause(cause)
+            .evidence_all(self.base_evidence());
+        if let Some(c) = self.container() {
+            f = f.container(c);
+        }
+        f
+    }
+
     /// Evidence: the waiting reason, the error text and the image reference.
     pub fn base_evidence(&self) -> Vec<Evidence> {
         let mut v = vec![Evidence::field(
@@ -203,7 +218,7 @@ pub(crate) fn pull_failures(cluster: &Cluster) -> Vec<PullFailure<'_>> {
         let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
         let pull_secrets = has_pull_secrets(cluster, pod);
         for view in views {
-            let Some(reason) = waiting_reason(&view).filter(|r| PULL_REASONS.contains(r)) else {
+            let Some(reason) = view.waiting_reason().filter(|r| PULL_REASONS.contains(r)) else {
                 continue;
             };
             let image = view
@@ -242,17 +257,6 @@ pub(crate) fn pull_failures(cluster: &Cluster) -> Vec<PullFailure<'_>> {
         }
     }
     out
-}
-
-/// The waiting reason of a container, borrowed from the pod.
-pub(crate) fn waiting_reason<'a>(view: &ContainerView<'a>) -> Option<&'a str> {
-    view.status?
-        .state
-        .as_ref()?
-        .waiting
-        .as_ref()?
-        .reason
-        .as_deref()
 }
 
 /// The cause of a failing pull. The Docker Hub answer `pull access denied ..., repository
@@ -420,15 +424,7 @@ fn detail_of(
     match ev {
         Some(e) => (
             e.message.as_deref().map(|m| strip_prefixes(&unescape(m))),
-            Some(Evidence::event(
-                cluster,
-                e,
-                format!(
-                    "{}{}",
-                    e.reason.as_deref().unwrap_or("event"),
-                    util::times(e)
-                ),
-            )),
+            Some(Evidence::event(cluster, e, util::reason_times(e))),
         ),
         None => (None, None),
     }
@@ -452,7 +448,7 @@ fn is_pull_error(m: &str) -> bool {
 /// The event is about this container: its field path names it, or its message quotes the
 /// image, or it names neither.
 fn event_is_for(cluster: &Cluster, e: &EventRecord, view: &ContainerView<'_>, image: &str) -> bool {
-    let field_path = crate::rules::create::common::event_field_path(cluster, e);
+    let field_path = util::event_field_path(cluster, e);
     if let Some(fp) = field_path {
         return fp.contains(&format!("{{{}}}", view.name));
     }
@@ -518,16 +514,6 @@ pub(crate) fn strip_prefixes(m: &str) -> String {
         }
     }
     t.to_string()
-}
-
-/// At most `n` characters, with `…` when cut.
-pub(crate) fn shorten(s: &str, n: usize) -> String {
-    let s = s.trim();
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let cut: String = s.chars().take(n).collect();
-    format!("{}…", cut.trim_end())
 }
 
 /// Long URLs cut to their host (`https://harbor.acme.io/…`): the path and query say little.

@@ -3,7 +3,7 @@
 use super::common::{pull_failures, ImageRef, PullCause};
 use crate::declare_rule;
 use crate::model::Cluster;
-use crate::rules::{Finding, Findings};
+use crate::rules::Findings;
 
 declare_rule! {
     /// ## What it does
@@ -86,14 +86,6 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 ),
             )
         };
-        let mut finding = Finding::new(&RULE, f.entry.object_ref())
-            .message(message)
-            .help(help)
-            .cause(f.image)
-            .evidence_all(f.base_evidence());
-        if let Some(c) = f.container() {
-            finding = finding.container(c);
-        }
-        out.push(finding);
+        out.push(f.finding(&RULE, message, help, f.image));
     }
 }

@@ -1,9 +1,9 @@
 //! KT-IMAGE-005 image-pull-failed
 
-use super::common::{clause, first_match, pull_failures, shorten, ImageRef, PullCause};
+use super::common::{clause, first_match, pull_failures, ImageRef, PullCause};
 use crate::declare_rule;
 use crate::model::Cluster;
-use crate::rules::{Finding, Findings};
+use crate::rules::Findings;
 
 declare_rule! {
     /// ## What it does
@@ -61,7 +61,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     "{} cannot pull {image} ({}: {})",
                     f.who(),
                     f.reason,
-                    shorten(clause(d, p), 200)
+                    crate::rules::util::shorten(clause(d, p), 200)
                 ),
                 None => format!(
                     "{} cannot pull {image} ({}{})",
@@ -87,14 +87,6 @@ fn check(cluster: &Cluster, out: &mut Findings) {
              add `spec.imagePullSecrets`, or fix the node's access to the registry"
                 .to_string()
         };
-        let mut finding = Finding::new(&RULE, f.entry.object_ref())
-            .message(message)
-            .help(help)
-            .cause(f.image)
-            .evidence_all(f.base_evidence());
-        if let Some(c) = f.container() {
-            finding = finding.container(c);
-        }
-        out.push(finding);
+        out.push(f.finding(&RULE, message, help, f.image));
     }
 }

@@ -3,7 +3,7 @@
 use super::common::{pull_failures, PullCause};
 use crate::declare_rule;
 use crate::model::Cluster;
-use crate::rules::{Evidence, Finding, Findings};
+use crate::rules::{Evidence, Findings};
 
 declare_rule! {
     /// ## What it does
@@ -102,11 +102,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 ),
             )
         };
-        let mut finding = Finding::new(&RULE, f.entry.object_ref())
-            .message(message)
-            .help(help)
-            .cause(f.image)
-            .evidence_all(f.base_evidence());
+        let mut finding = f.finding(&RULE, message, help, f.image);
         if policy.is_some() {
             finding = finding.evidence(Evidence::field(
                 f.entry,
@@ -115,9 +111,6 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             ));
         }
         finding = finding.evidence_opt(f.node_image.clone());
-        if let Some(c) = f.container() {
-            finding = finding.container(c);
-        }
         out.push(finding);
     }
 }

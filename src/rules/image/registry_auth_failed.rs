@@ -3,7 +3,7 @@
 use super::common::{first_match, pull_failures, ImageRef, PullCause, AUTH};
 use crate::declare_rule;
 use crate::model::Cluster;
-use crate::rules::{Evidence, Finding, Findings};
+use crate::rules::{Evidence, Findings};
 
 declare_rule! {
     /// ## What it does
@@ -76,11 +76,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                  `spec.imagePullSecrets` (or the service account's `imagePullSecrets`)"
             )
         };
-        let mut finding = Finding::new(&RULE, f.entry.object_ref())
-            .message(message)
-            .help(help)
-            .cause(registry)
-            .evidence_all(f.base_evidence());
+        let mut finding = f.finding(&RULE, message, help, registry);
         let pod_secrets = crate::rules::util::typed::<k8s_openapi::api::core::v1::Pod>(f.entry)
             .and_then(|p| p.spec.as_ref())
             .and_then(|s| s.image_pull_secrets.as_ref())
@@ -91,9 +87,6 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 "spec.imagePullSecrets[0].name",
                 "the pull secret",
             ));
-        }
-        if let Some(c) = f.container() {
-            finding = finding.container(c);
         }
         out.push(finding);
     }

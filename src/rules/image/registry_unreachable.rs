@@ -3,8 +3,8 @@
 use super::common::{clause, first_match, node_ref, pull_failures, ImageRef, PullCause, NETWORK};
 use crate::declare_rule;
 use crate::model::Cluster;
-use crate::rules::util::contains_ci;
-use crate::rules::{Finding, Findings};
+use crate::rules::util::{contains_ci, shorten};
+use crate::rules::Findings;
 
 declare_rule! {
     /// ## What it does
@@ -70,7 +70,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             "{who} cannot pull image \"{}\": registry {registry} is unreachable from \
              the node, {kind}: {} ({})",
             f.image,
-            super::common::shorten(what, 200),
+            shorten(what, 200),
             f.reason
         );
         let help = match kind {
@@ -87,16 +87,9 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                  up), or point `image` of {who} at a reachable registry or mirror"
             ),
         };
-        let mut finding = Finding::new(&RULE, f.entry.object_ref())
-            .message(message)
-            .help(help)
-            .cause(registry)
-            .evidence_all(f.base_evidence());
+        let mut finding = f.finding(&RULE, message, help, registry);
         if let Some(n) = node_ref(&f) {
             finding = finding.related(n);
-        }
-        if let Some(c) = f.container() {
-            finding = finding.container(c);
         }
         out.push(finding);
     }

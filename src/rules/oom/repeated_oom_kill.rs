@@ -2,8 +2,7 @@
 
 use crate::declare_rule;
 use crate::model::Cluster;
-use crate::rules::util::{self, format_bytes, parse_quantity};
-use crate::rules::{Evidence, Finding, Findings, Severity};
+use crate::rules::{Evidence, Findings, Severity};
 
 /// Restarts from which OOM kills count as repeated.
 const REPEATED: i32 = 3;
@@ -46,79 +45,44 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (entry, pod) in util::pods(cluster) {
-        for c in util::containers(pod) {
-            let Some((term, term_path)) = c.last_termination() else {
-                continue;
-            };
-            if term.reason.as_deref() != Some("OOMKilled") {
-                continue;
-            }
-            let restarts = c.restarts();
-            if restarts < REPEATED {
-                continue;
-            }
-            let limit = c
-                .spec
-                .and_then(|s| s.resources.as_ref())
-                .and_then(|r| r.limits.as_ref())
-                .and_then(|l| l.get("memory"));
-            let limit_text =
-                limit.map(|q| parse_quantity(&q.0).map_or_else(|| q.0.clone(), format_bytes));
-            let recovered = c.running() && c.ready();
-            let mut message = format!(
-                "container {} was OOM-killed repeatedly: {restarts} restarts with the last \
-                 termination OOMKilled",
-                c.name
-            );
-            if let Some(l) = &limit_text {
-                message.push_str(&format!(" under a memory limit of {l}"));
-            }
-            if recovered {
-                message.push_str("; it is running and ready again");
-            } else if let Some(w) = c.waiting_reason() {
-                message.push_str(&format!("; now in {w}"));
-            }
-            let help = match &limit_text {
-                Some(l) => format!(
-                    "repeated kills point to a leak or a limit far too low: if memory climbs \
-                     steadily, fix the leak in the application; if it peaks under load, raise \
-                     `resources.limits.memory` of container {} well above {l}",
-                    c.name
-                ),
-                None => format!(
-                    "repeated kills point to a leak or a node short of memory: fix the leak, or \
-                     set `resources.requests.memory` and `resources.limits.memory` of container \
-                     {} to its real peak",
-                    c.name
-                ),
-            };
-            let mut f = Finding::new(&RULE, entry.object_ref())
-                .container(c.name)
-                .message(message)
-                .help(help)
-                .cause(limit_text.clone().unwrap_or_default())
-                .evidence(Evidence::field(
-                    entry,
-                    &format!("{term_path}.reason"),
-                    "terminated with reason OOMKilled",
-                ))
-                .evidence(Evidence::field(
-                    entry,
-                    &format!("{}.restartCount", c.status_path),
-                    format!("{restarts} restarts"),
-                ));
-            if limit.is_some() {
-                f = f.evidence(Evidence::field(
-                    entry,
-                    &format!("{}.resources.limits.memory", c.spec_path),
-                    "the memory limit",
-                ));
-            }
-            if recovered {
-                f = f.severity(Severity::Info);
-            }
-            out.push(f);
+    for k in super::oom_kills(cluster) {
+        let c = &k.c;
+        let restarts = c.restarts();
+        if restarts < REPEATED {
+            continue;
         }
+        let mut message = format!(
+            "container {} was OOM-killed repeatedly: {restarts} restarts with the last \
+             termination OOMKilled",
+            c.name
+        );
+        if let Some(l) = &k.limit {
+            message.push_str(&format!(" under a memory limit of {l}"));
+        }
+        if k.recovered {
+            message.push_str("; it is running and ready again");
+        } else if let Some(w) = c.waiting_reason() {
+            message.push_str(&format!("; now in {w}"));
+        }
+        let help = match &k.limit {
+            Some(l) => format!(
+                "repeated kills point to a leak or a limit far too low: if memory climbs \
+                 steadily, fix the leak in the application; if it peaks under load, raise \
+                 `resources.limits.memory` of container {} well above {l}",
+                c.name
+            ),
+            None => format!(
+                "repeated kills point to a leak or a node short of memory: fix the leak, or \
+                 set `resources.requests.memory` and `resources.limits.memory` of container \
+                 {} to its real peak",
+                c.name
+            ),
+        };
+        let restart_count = Evidence::field(
+            k.entry,
+            &format!("{}.restartCount", c.status_path),
+            format!("{restarts} restarts"),
+        );
+        out.push(k.finding(&RULE, message, help, Some(restart_count), Severity::Info));
     }
 }

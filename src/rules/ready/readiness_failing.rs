@@ -1,7 +1,7 @@
 //! KT-READY-001 readiness-failing
 
 use crate::declare_rule;
-use crate::model::{Cluster, EventRecord, Object, LAST_SEEN_AGE};
+use crate::model::{Cluster, EventRecord, LAST_SEEN_AGE};
 use crate::rules::util::{self, ContainerView};
 use crate::rules::{Evidence, Finding, Findings, Severity};
 use k8s_openapi::api::core::v1::{Pod, Probe};
@@ -188,14 +188,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
 
 /// The event is about this container, or names none.
 fn about_container(cluster: &Cluster, e: &EventRecord, container: &str) -> bool {
-    let path = match cluster.entries().get(e.entry).map(|x| &x.object) {
-        Some(Object::Event(ev)) => ev.involved_object.field_path.as_deref(),
-        Some(Object::EventsV1Event(ev)) => {
-            ev.regarding.as_ref().and_then(|r| r.field_path.as_deref())
-        }
-        _ => None,
-    };
-    match path.and_then(|p| p.split_once('{')) {
+    match util::event_field_path(cluster, e).and_then(|p| p.split_once('{')) {
         Some((_, rest)) => rest.trim_end_matches('}') == container,
         None => true,
     }

@@ -529,6 +529,29 @@ pub(crate) fn history(
     true
 }
 
+/// The pods the scheduler has not placed, each with the filters' verdict for every node and
+/// the scheduler's report (or the one made from the nodes); pods placed since are reported as
+/// history of `rule` on the way ([`history`]).
+pub(crate) fn unplaced<'a>(
+    rule: &'static Rule,
+    cluster: &'a Cluster,
+    nodes: &Nodes<'a>,
+    mine: impl Fn(&Kind) -> bool,
+    out: &mut Findings,
+) -> Vec<(Sched<'a>, Vec<NodeFit<'a>>, Report)> {
+    let mut placed = Vec::new();
+    for s in pods(cluster) {
+        if history(rule, cluster, &s, &mine, out) {
+            continue;
+        }
+        let fits = nodes.fit(s.pod);
+        if let Some(report) = s.report(nodes, &fits) {
+            placed.push((s, fits, report));
+        }
+    }
+    placed
+}
+
 // ---------------------------------------------------------------------------------------
 // Requests
 // ---------------------------------------------------------------------------------------

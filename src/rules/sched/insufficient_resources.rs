@@ -43,14 +43,7 @@ declare_rule! {
 fn check(cluster: &Cluster, out: &mut Findings) {
     let nodes = Nodes::new(cluster);
     let mine = |k: &Kind| matches!(k, Kind::Insufficient(_));
-    for s in common::pods(cluster) {
-        if common::history(&RULE, cluster, &s, mine, out) {
-            continue;
-        }
-        let fits = nodes.fit(s.pod);
-        let Some(report) = s.report(&nodes, &fits) else {
-            continue;
-        };
+    for (s, _, report) in common::unplaced(&RULE, cluster, &nodes, mine, out) {
         let reqs = common::requests(s.pod);
         for cause in report.of(mine) {
             let Kind::Insufficient(res) = &cause.kind else {

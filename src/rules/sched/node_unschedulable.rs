@@ -37,14 +37,7 @@ declare_rule! {
 fn check(cluster: &Cluster, out: &mut Findings) {
     let nodes = Nodes::new(cluster);
     let mine = |k: &Kind| *k == Kind::Unschedulable;
-    for s in common::pods(cluster) {
-        if common::history(&RULE, cluster, &s, mine, out) {
-            continue;
-        }
-        let fits = nodes.fit(s.pod);
-        let Some(report) = s.report(&nodes, &fits) else {
-            continue;
-        };
+    for (s, _, report) in common::unplaced(&RULE, cluster, &nodes, mine, out) {
         let Some(cause) = report.of(mine).next() else {
             continue;
         };

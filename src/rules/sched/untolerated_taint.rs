@@ -51,14 +51,7 @@ const CONDITION_TAINTS: [&str; 4] = [
 fn check(cluster: &Cluster, out: &mut Findings) {
     let nodes = Nodes::new(cluster);
     let mine = |k: &Kind| matches!(k, Kind::Taint { .. });
-    for s in common::pods(cluster) {
-        if common::history(&RULE, cluster, &s, mine, out) {
-            continue;
-        }
-        let fits = nodes.fit(s.pod);
-        let Some(report) = s.report(&nodes, &fits) else {
-            continue;
-        };
+    for (s, fits, report) in common::unplaced(&RULE, cluster, &nodes, mine, out) {
         let tols = s.tolerations();
         for cause in report.of(mine) {
             let Kind::Taint { key, value } = &cause.kind else {

@@ -6,7 +6,7 @@ use crate::ingest::SourceFormat;
 use crate::model::{selector_matches, Cluster, Entry, ObjectRef};
 use crate::rules::{util, Evidence};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{Endpoints, Pod, Service};
+use k8s_openapi::api::core::v1::{Endpoints, Pod, PodTemplateSpec, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -22,17 +22,53 @@ pub(crate) fn selector_of(svc: &Service) -> Option<&Selector> {
     spec.selector.as_ref().filter(|s| !s.is_empty())
 }
 
-/// Every Service that routes to pods by selector, with its selector.
-pub(crate) fn selecting_services(
-    cluster: &Cluster,
-) -> impl Iterator<Item = (&Entry, &Service, &Selector)> {
-    cluster
-        .all::<Service>()
-        .filter_map(|(e, s)| selector_of(s).map(|sel| (e, s, sel)))
+/// A Service that routes to pods by selector.
+pub(crate) struct Selecting<'a> {
+    /// The Service's entry.
+    pub entry: &'a Entry,
+    /// The Service.
+    pub svc: &'a Service,
+    /// Its selector.
+    pub sel: &'a Selector,
+    /// Its namespace.
+    pub ns: &'a str,
+    /// Its name.
+    pub name: &'a str,
+}
+
+/// Every Service that routes to pods by selector.
+pub(crate) fn selecting_services(cluster: &Cluster) -> impl Iterator<Item = Selecting<'_>> {
+    cluster.all::<Service>().filter_map(|(entry, svc)| {
+        let m = entry.object.metadata();
+        Some(Selecting {
+            entry,
+            svc,
+            sel: selector_of(svc)?,
+            ns: m.namespace.as_deref().unwrap_or(""),
+            name: m.name.as_deref().unwrap_or(""),
+        })
+    })
+}
+
+/// Every Service that routes to pods by selector, but the cluster DNS (KT-DNS-001 reports on
+/// it), with its endpoints.
+pub(crate) fn with_endpoints<'a, 'i>(
+    cluster: &'a Cluster,
+    idx: &'i Index<'a>,
+) -> impl Iterator<Item = (Selecting<'a>, View<'a>)> + 'i
+where
+    'a: 'i,
+{
+    selecting_services(cluster)
+        .filter(|s| !is_cluster_dns(s.entry))
+        .map(move |s| {
+            let view = idx.endpoints(cluster, s.entry, s.sel);
+            (s, view)
+        })
 }
 
 /// The cluster DNS Service, `kube-system/kube-dns`, which KT-DNS-001 reports on.
-pub(crate) fn is_cluster_dns(entry: &Entry) -> bool {
+fn is_cluster_dns(entry: &Entry) -> bool {
     let m = entry.object.metadata();
     m.namespace.as_deref() == Some("kube-system") && m.name.as_deref() == Some("kube-dns")
 }
@@ -215,8 +251,8 @@ impl<'a> Index<'a> {
         }
         let slices_ns = slices.keys().map(|(ns, _)| *ns).collect();
         let mut templates: HashMap<&str, Vec<Template>> = HashMap::new();
-        let mut add = |e: &'a Entry, labels: Option<&'a BTreeMap<String, String>>, r| {
-            if let Some(labels) = labels {
+        let mut add = |e: &'a Entry, template: Option<&'a PodTemplateSpec>, r| {
+            if let Some(labels) = template.and_then(|t| t.metadata.as_ref()?.labels.as_ref()) {
                 templates.entry(ns_of(e)).or_default().push(Template {
                     entry: e,
                     labels,
@@ -225,31 +261,21 @@ impl<'a> Index<'a> {
             }
         };
         for (e, d) in cluster.all::<Deployment>() {
-            let labels = d
-                .spec
-                .template
-                .metadata
-                .as_ref()
-                .and_then(|m| m.labels.as_ref());
-            add(e, labels, Some(d.spec.replicas.unwrap_or(1)));
+            add(
+                e,
+                Some(&d.spec.template),
+                Some(d.spec.replicas.unwrap_or(1)),
+            );
         }
         for (e, d) in cluster.all::<StatefulSet>() {
-            let labels = d
-                .spec
-                .template
-                .metadata
-                .as_ref()
-                .and_then(|m| m.labels.as_ref());
-            add(e, labels, Some(d.spec.replicas.unwrap_or(1)));
+            add(
+                e,
+                Some(&d.spec.template),
+                Some(d.spec.replicas.unwrap_or(1)),
+            );
         }
         for (e, d) in cluster.all::<DaemonSet>() {
-            let labels = d
-                .spec
-                .template
-                .metadata
-                .as_ref()
-                .and_then(|m| m.labels.as_ref());
-            add(e, labels, None);
+            add(e, Some(&d.spec.template), None);
         }
         for (e, d) in cluster.all::<ReplicaSet>() {
             // ReplicaSets of a Deployment are covered by the Deployment.
@@ -260,12 +286,11 @@ impl<'a> Index<'a> {
             {
                 continue;
             }
-            let labels = d
-                .spec
-                .template
-                .as_ref()
-                .and_then(|t| t.metadata.as_ref()?.labels.as_ref());
-            add(e, labels, Some(d.spec.replicas.unwrap_or(1)));
+            add(
+                e,
+                d.spec.template.as_ref(),
+                Some(d.spec.replicas.unwrap_or(1)),
+            );
         }
         Index {
             pods,

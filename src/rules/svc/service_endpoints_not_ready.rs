@@ -1,6 +1,6 @@
 //! KT-SVC-004 service-endpoints-not-ready
 
-use super::common::{self, is_cluster_dns, not_ready_evidence, pod_state, Index};
+use super::common::{self, not_ready_evidence, pod_state, Index};
 use crate::declare_rule;
 use crate::model::Cluster;
 use crate::rules::{Evidence, Finding, Findings};
@@ -45,13 +45,13 @@ declare_rule! {
 
 fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
-    for (entry, _, sel) in common::selecting_services(cluster) {
-        if is_cluster_dns(entry) {
-            continue;
-        }
-        let ns = entry.object.metadata().namespace.as_deref().unwrap_or("");
-        let name = entry.object.metadata().name.as_deref().unwrap_or("");
-        let view = idx.endpoints(cluster, entry, sel);
+    for (
+        common::Selecting {
+            entry, ns, name, ..
+        },
+        view,
+    ) in common::with_endpoints(cluster, &idx)
+    {
         let ready = view.ready();
         let not_ready: Vec<_> = view.not_ready().collect();
         if ready == 0 || not_ready.is_empty() {

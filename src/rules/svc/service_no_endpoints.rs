@@ -1,8 +1,6 @@
 //! KT-SVC-001 service-no-endpoints
 
-use super::common::{
-    self, is_cluster_dns, not_ready_evidence, obj_name, pod_state, selector_text, Index, Source,
-};
+use super::common::{self, not_ready_evidence, obj_name, pod_state, selector_text, Index, Source};
 use crate::declare_rule;
 use crate::model::Cluster;
 use crate::rules::{util, Evidence, Finding, Findings, Severity};
@@ -50,13 +48,8 @@ declare_rule! {
 
 fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
-    for (entry, _, sel) in common::selecting_services(cluster) {
-        if is_cluster_dns(entry) {
-            continue;
-        }
-        let ns = entry.object.metadata().namespace.as_deref().unwrap_or("");
-        let name = entry.object.metadata().name.as_deref().unwrap_or("");
-        let view = idx.endpoints(cluster, entry, sel);
+    for (s, view) in common::with_endpoints(cluster, &idx) {
+        let (entry, sel, ns, name) = (s.entry, s.sel, s.ns, s.name);
         if view.ready() > 0 {
             continue;
         }

@@ -70,9 +70,8 @@ type Near<'a> = (&'a Entry, Vec<Miss>);
 
 fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
-    for (entry, _, sel) in common::selecting_services(cluster) {
-        let ns = entry.object.metadata().namespace.as_deref().unwrap_or("");
-        let name = entry.object.metadata().name.as_deref().unwrap_or("");
+    for s in common::selecting_services(cluster) {
+        let (entry, sel, ns, name) = (s.entry, s.sel, s.ns, s.name);
         if !idx.has_pods(ns) || !idx.matching(ns, sel).is_empty() {
             continue;
         }

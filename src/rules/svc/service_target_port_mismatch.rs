@@ -58,9 +58,8 @@ enum Verdict {
 
 fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
-    for (entry, svc, sel) in common::selecting_services(cluster) {
-        let ns = entry.object.metadata().namespace.as_deref().unwrap_or("");
-        let name = entry.object.metadata().name.as_deref().unwrap_or("");
+    for s in common::selecting_services(cluster) {
+        let (entry, svc, sel, ns, name) = (s.entry, s.svc, s.sel, s.ns, s.name);
         let pods: Vec<(&Entry, &Pod)> = idx
             .matching(ns, sel)
             .into_iter()

@@ -129,6 +129,27 @@ fn check(cluster: &Cluster, out: &mut Findings) {
     }
 }
 
+/// The workload's name, and its namespace (`default` when it names none).
+fn name_ns(entry: &Entry) -> (&str, &str) {
+    let m = entry.object.metadata();
+    (
+        m.name.as_deref().unwrap_or(""),
+        m.namespace.as_deref().unwrap_or("default"),
+    )
+}
+
+/// The fields that are there, as evidence: (path, there, label).
+fn fields_present<'l>(
+    entry: &Entry,
+    fields: impl IntoIterator<Item = (&'l str, bool, &'l str)>,
+) -> Vec<Evidence> {
+    fields
+        .into_iter()
+        .filter(|(_, there, _)| *there)
+        .map(|(path, _, label)| Evidence::field(entry, path, label))
+        .collect()
+}
+
 fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> {
     let spec = &d.spec;
     let status = d.status.as_ref()?;
@@ -159,19 +180,14 @@ fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> 
     if deadline.is_none() && !below_min {
         return None;
     }
-    let name = entry.object.metadata().name.as_deref().unwrap_or("");
-    let ns = entry
-        .object
-        .metadata()
-        .namespace
-        .as_deref()
-        .unwrap_or("default");
-    let revision = entry
+    let (name, ns) = name_ns(entry);
+    let rev = entry
         .object
         .metadata()
         .annotations
         .as_ref()
-        .and_then(|a| a.get("deployment.kubernetes.io/revision"))
+        .and_then(|a| a.get("deployment.kubernetes.io/revision"));
+    let revision = rev
         .map(|r| format!("revision {r}"))
         .unwrap_or_else(|| "the latest revision".to_string());
     let mut text =
@@ -189,11 +205,8 @@ fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> 
     if below_min {
         text.push_str(&format!("; at least {min_available} must be available"));
     }
-    let mut ev = Vec::new();
-    if has_span_or_field(entry, "spec.replicas", spec.replicas.is_some()) {
-        ev.push(Evidence::field(entry, "spec.replicas", "desired replicas"));
-    }
     let fields = [
+        ("spec.replicas", spec.replicas, "desired replicas"),
         (
             "status.availableReplicas",
             status.available_replicas,
@@ -210,11 +223,10 @@ fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> 
             "unavailable replicas",
         ),
     ];
-    for (path, v, label) in fields {
-        if has_span_or_field(entry, path, v.is_some()) {
-            ev.push(Evidence::field(entry, path, label));
-        }
-    }
+    let mut ev = fields_present(
+        entry,
+        fields.map(|(path, v, label)| (path, has_span_or_field(entry, path, v.is_some()), label)),
+    );
     if let Some((c, base)) = &avail_cond {
         if c.status.as_deref() == Some("False") {
             ev.push(Evidence::field(
@@ -231,13 +243,7 @@ fn deployment<'a>(entry: &'a Entry, d: &'a Deployment) -> Option<Shortfall<'a>> 
             "progress deadline exceeded",
         ));
     }
-    let rev_number = entry
-        .object
-        .metadata()
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("deployment.kubernetes.io/revision"))
-        .and_then(|r| r.parse::<u64>().ok());
+    let rev_number = rev.and_then(|r| r.parse::<u64>().ok());
     let mut help = "this is a symptom: fix what keeps the listed pods from becoming ready (their own findings, or `kubectl describe` of them); the rollout then continues by itself".to_string();
     if rev_number.is_none_or(|r| r > 1) && updated < desired {
         help.push_str(&format!(
@@ -292,13 +298,7 @@ fn stateful_set<'a>(entry: &'a Entry, s: &'a StatefulSet) -> Option<Shortfall<'a
     if desired <= 0 || ready >= desired {
         return None;
     }
-    let name = entry.object.metadata().name.as_deref().unwrap_or("");
-    let ns = entry
-        .object
-        .metadata()
-        .namespace
-        .as_deref()
-        .unwrap_or("default");
+    let (name, ns) = name_ns(entry);
     let updated = status.updated_replicas.unwrap_or(0);
     let mut text = format!("{ready} of {desired} replicas ready, {updated} of {desired} updated");
     match (&status.update_revision, &status.current_revision) {
@@ -310,30 +310,28 @@ fn stateful_set<'a>(entry: &'a Entry, s: &'a StatefulSet) -> Option<Shortfall<'a
     if spec.pod_management_policy.as_deref() != Some("Parallel") {
         text.push_str(" (pods start in order: one that never gets ready blocks the next)");
     }
-    let mut ev = Vec::new();
-    if has_span_or_field(
+    let ready_field = if has_span_or_field(
         entry,
         "status.readyReplicas",
         status.ready_replicas.is_some(),
     ) {
-        ev.push(Evidence::field(
-            entry,
-            "status.readyReplicas",
-            "ready replicas",
-        ));
+        ("status.readyReplicas", true, "ready replicas")
     } else {
-        ev.push(Evidence::field(entry, "status.replicas", "replicas"));
-    }
-    if spec.replicas.is_some() {
-        ev.push(Evidence::field(entry, "spec.replicas", "desired replicas"));
-    }
-    if status.update_revision.is_some() && status.update_revision != status.current_revision {
-        ev.push(Evidence::field(
-            entry,
-            "status.updateRevision",
-            "revision being rolled out",
-        ));
-    }
+        ("status.replicas", true, "replicas")
+    };
+    let ev = fields_present(
+        entry,
+        [
+            ready_field,
+            ("spec.replicas", spec.replicas.is_some(), "desired replicas"),
+            (
+                "status.updateRevision",
+                status.update_revision.is_some()
+                    && status.update_revision != status.current_revision,
+                "revision being rolled out",
+            ),
+        ],
+    );
     Some(Shortfall {
         entry,
         kind: "StatefulSet",
@@ -355,37 +353,31 @@ fn daemon_set<'a>(entry: &'a Entry, d: &'a DaemonSet) -> Option<Shortfall<'a>> {
     if desired <= 0 || unavailable <= 0 {
         return None;
     }
-    let name = entry.object.metadata().name.as_deref().unwrap_or("");
-    let ns = entry
-        .object
-        .metadata()
-        .namespace
-        .as_deref()
-        .unwrap_or("default");
+    let (name, ns) = name_ns(entry);
     let updated = status.updated_number_scheduled.unwrap_or(0);
     let text = format!(
         "{available} of {desired} daemon pods available ({unavailable} unavailable), {updated} of {desired} updated"
     );
-    let mut ev = Vec::new();
-    if status.number_unavailable.is_some() {
-        ev.push(Evidence::field(
-            entry,
-            "status.numberUnavailable",
-            "unavailable daemon pods",
-        ));
-    }
-    if status.number_available.is_some() {
-        ev.push(Evidence::field(
-            entry,
-            "status.numberAvailable",
-            "available daemon pods",
-        ));
-    }
-    ev.push(Evidence::field(
+    let ev = fields_present(
         entry,
-        "status.desiredNumberScheduled",
-        "nodes that should run one",
-    ));
+        [
+            (
+                "status.numberUnavailable",
+                status.number_unavailable.is_some(),
+                "unavailable daemon pods",
+            ),
+            (
+                "status.numberAvailable",
+                status.number_available.is_some(),
+                "available daemon pods",
+            ),
+            (
+                "status.desiredNumberScheduled",
+                true,
+                "nodes that should run one",
+            ),
+        ],
+    );
     Some(Shortfall {
         entry,
         kind: "DaemonSet",
