@@ -49,10 +49,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for crash in super::crashes(cluster) {
-        if super::diagnose(cluster, &crash).is_some() {
-            continue;
-        }
+    for crash in super::undiagnosed(cluster) {
         let events = cluster.events_for(&crash.entry.object_ref());
         let liveness = events
             .iter()

@@ -43,7 +43,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (crash, found) in super::diagnosed(cluster) {
+    for (crash, found) in super::diagnosed(cluster, RULE.name) {
         let Cause::Liveness(l) = &found.cause else {
             continue;
         };

@@ -163,10 +163,43 @@ pub(crate) fn crashes(cluster: &Cluster) -> Vec<Crash<'_>> {
 }
 
 /// Every crashing container whose cause [`diagnose`] finds, with that cause.
-pub(crate) fn diagnosed(cluster: &Cluster) -> impl Iterator<Item = (Crash<'_>, Found<'_>)> {
-    crashes(cluster).into_iter().filter_map(move |crash| {
-        let found = diagnose(cluster, &crash)?;
-        Some((crash, found))
+pub(crate) fn diagnosed<'a>(
+    cluster: &'a Cluster,
+    tag: &'static str,
+) -> impl Iterator<Item = (Crash<'a>, Found<'a>)> {
+    let tags = cause_tags(cluster);
+    crashes(cluster)
+        .into_iter()
+        .zip(tags.0.clone())
+        .filter(move |(_, t)| *t == Some(tag))
+        .filter_map(move |(crash, _)| {
+            let found = diagnose(cluster, &crash)?;
+            Some((crash, found))
+        })
+}
+
+/// The crashing containers for which no specific cause was found.
+pub(crate) fn undiagnosed(cluster: &Cluster) -> impl Iterator<Item = Crash<'_>> {
+    let tags = cause_tags(cluster);
+    crashes(cluster)
+        .into_iter()
+        .zip(tags.0.clone())
+        .filter(|(_, t)| t.is_none())
+        .map(|(crash, _)| crash)
+}
+
+/// The kind of cause of each container of [`crashes`], in its order: the logs are read once
+/// per run, not once per crash rule.
+struct CauseTags(Vec<Option<&'static str>>);
+
+fn cause_tags(cluster: &Cluster) -> std::sync::Arc<CauseTags> {
+    cluster.memo(|| {
+        CauseTags(
+            crashes(cluster)
+                .iter()
+                .map(|c| diagnose(cluster, c).map(|f| f.cause.tag()))
+                .collect(),
+        )
     })
 }
 
@@ -245,6 +278,22 @@ pub(crate) enum Cause<'a> {
     },
     /// The kubelet killed it for a failing liveness probe.
     Liveness(Box<Liveness<'a>>),
+}
+
+impl Cause<'_> {
+    /// The kind of cause, naming the rule that reports it.
+    pub(crate) fn tag(&self) -> &'static str {
+        match self {
+            Cause::MissingEnv(_) => "missing-env-var",
+            Cause::ModuleNotFound { .. } => "module-not-found",
+            Cause::FileNotFound { .. } => "file-not-found",
+            Cause::PortInUse { .. } => "port-in-use",
+            Cause::AppException { .. } => "app-exception",
+            Cause::ExecFormat => "exec-format-error",
+            Cause::PermissionDenied { .. } => "permission-denied",
+            Cause::Liveness(_) => "liveness-probe-failing",
+        }
+    }
 }
 
 /// The cause found and where.

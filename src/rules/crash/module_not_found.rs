@@ -39,7 +39,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (crash, found) in super::diagnosed(cluster) {
+    for (crash, found) in super::diagnosed(cluster, RULE.name) {
         let Cause::ModuleNotFound { module } = &found.cause else {
             continue;
         };

@@ -37,7 +37,7 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (crash, found) in super::diagnosed(cluster) {
+    for (crash, found) in super::diagnosed(cluster, RULE.name) {
         let Cause::PermissionDenied { path, read_only } = &found.cause else {
             continue;
         };
