@@ -372,13 +372,36 @@ fn incidents(cluster: &Cluster, findings: &[Finding], edges: &[Vec<usize>]) -> V
         .collect()
 }
 
-/// The workload above a pod (Deployment, StatefulSet...), when the snapshot shows it.
+/// The workload above a pod (Deployment, StatefulSet...), from the snapshot's objects or, when
+/// they are absent, from the pod's owner reference.
 fn owner_of(cluster: &Cluster, r: &ObjectRef) -> Option<ObjectRef> {
     if r.kind != "Pod" {
         return None;
     }
     let entry = cluster.get(&r.kind, r.namespace.as_deref(), &r.name)?;
-    rules::util::workload_of(cluster, entry).map(|e| e.object_ref())
+    if let Some(w) = rules::util::workload_of(cluster, entry) {
+        return Some(w.object_ref());
+    }
+    // The owners are not in the snapshot (pasted describe text names only `Controlled By`):
+    // a ReplicaSet named `<deployment>-<pod-template-hash>` belongs to that Deployment.
+    let m = entry.object.metadata();
+    let owner = m
+        .owner_references
+        .as_ref()?
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or(m.owner_references.as_ref()?.first())?;
+    if owner.kind == "Node" {
+        return None;
+    }
+    let hash = m.labels.as_ref().and_then(|l| l.get("pod-template-hash"));
+    let deployment = (owner.kind == "ReplicaSet")
+        .then(|| hash.and_then(|h| owner.name.strip_suffix(&format!("-{h}"))))
+        .flatten();
+    Some(match deployment {
+        Some(d) => ObjectRef::new("Deployment", r.namespace.as_deref(), d),
+        None => ObjectRef::new(&owner.kind, r.namespace.as_deref(), &owner.name),
+    })
 }
 
 /// How many pods of the snapshot belong to a workload (through its ReplicaSets for a

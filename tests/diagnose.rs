@@ -299,3 +299,53 @@ fn namespace_and_severity_filters() {
     });
     assert!(no_oom.findings.iter().all(|f| f.code != "KT-OOM-001"));
 }
+
+/// Three pods of one Deployment failing the same way make one incident, whose symptoms are the
+/// Service without endpoints and the unavailable Deployment.
+#[test]
+fn pods_of_one_workload_failing_alike_are_one_incident() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/incident");
+    let (_, d) = run(&[dir.clone()]);
+    assert_eq!(d.incidents.len(), 1, "{:#?}", d.incidents);
+    let inc = &d.incidents[0];
+    assert_eq!(
+        inc.title,
+        "KT-CRASH-002 missing-env-var: 3 of 3 pods of Deployment shop/api"
+    );
+    assert_eq!(inc.findings.len(), 3);
+    let symptoms: BTreeSet<String> = inc
+        .symptoms
+        .iter()
+        .map(|id| {
+            let f = d.findings.iter().find(|f| &f.id == id).unwrap();
+            format!("{} {}", f.code, f.object)
+        })
+        .collect();
+    assert_eq!(
+        symptoms,
+        BTreeSet::from([
+            "KT-SVC-001 Service/shop/api".to_string(),
+            "KT-WORKLOAD-001 Deployment/shop/api".to_string()
+        ])
+    );
+    assert_eq!(
+        (inc.impact.pods, inc.impact.workloads, inc.impact.services),
+        (3, 1, 1)
+    );
+
+    // Without the Deployment and ReplicaSet objects, the pods' owner reference still groups
+    // them under their Deployment.
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| !p.ends_with("workloads.yaml"))
+        .collect();
+    paths.sort();
+    let (_, d) = run(&paths);
+    assert_eq!(d.incidents.len(), 1, "{:#?}", d.incidents);
+    assert_eq!(
+        d.incidents[0].title,
+        "KT-CRASH-002 missing-env-var: 3 of 3 pods of Deployment shop/api"
+    );
+}
