@@ -305,7 +305,7 @@ fn namespace_and_severity_filters() {
 #[test]
 fn pods_of_one_workload_failing_alike_are_one_incident() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures/incident");
-    let (_, d) = run(&[dir.clone()]);
+    let (_, d) = run(std::slice::from_ref(&dir));
     assert_eq!(d.incidents.len(), 1, "{:#?}", d.incidents);
     let inc = &d.incidents[0];
     assert_eq!(
