@@ -114,6 +114,9 @@ pub struct AnalyzeArgs {
     /// Never run these rules (same forms as `--select`).
     #[arg(long, value_name = "CODE,...", value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Mask IP addresses, e-mail addresses and tokens in the report (for public tickets).
+    #[arg(long)]
+    pub redact: bool,
     /// Exit with status 1 when a finding at or above this severity is reported.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

@@ -78,6 +78,11 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
         Format::Human => report::human::render(&snapshot, &diagnosis),
         Format::Json => report::json::render(&snapshot, &diagnosis),
     };
+    let text = if args.redact {
+        report::redact::redact(&text)
+    } else {
+        text
+    };
     let written = match &args.output {
         Some(path) => {
             std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))

@@ -173,3 +173,40 @@ fn partial_snapshot_is_not_exit_2() {
         .code(0)
         .stdout(predicate::str::contains("\"status\": \"partial\""));
 }
+
+#[test]
+fn redact_masks_addresses_in_every_format() {
+    // The real bundle's findings quote a log line with the API server's address.
+    let real = root()
+        .join("../shared/realworld/troubleshoot/testdata/supportbundle/support-bundle.tar.gz");
+    if !real.exists() {
+        eprintln!("note: {} is absent; skipping", real.display());
+        return;
+    }
+    let run = |format: &str, redact: bool| {
+        let mut c = ktriage();
+        c.arg("analyze")
+            .arg(&real)
+            .args(["--fail-on", "never", "--format", format]);
+        if redact {
+            c.arg("--redact");
+        }
+        String::from_utf8(c.assert().code(0).get_output().stdout.clone()).unwrap()
+    };
+    for format in ["json", "human"] {
+        assert!(
+            run(format, false).contains("10.43.0.1"),
+            "{format}: the address is there"
+        );
+        let text = run(format, true);
+        assert!(
+            !text.contains("10.43.0.1"),
+            "{format}: the address is masked"
+        );
+        assert!(text.contains("<ip>"), "{format}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["schema_version"], 1);
+        }
+    }
+}
