@@ -4,6 +4,7 @@
 pub mod human;
 pub mod json;
 pub mod locate;
+pub mod markdown;
 pub mod redact;
 pub mod rules;
 
