@@ -26,7 +26,7 @@ pub enum Command {
 /// Arguments of `ktriage rules`.
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {
-    /// Output format (`human` or `json`).
+    /// Output format (`human` or `json`; `markdown` prints the human list).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
@@ -72,6 +72,8 @@ pub enum Format {
     Human,
     /// The JSON report (a stable contract for scripts).
     Json,
+    /// Markdown to paste into GitHub, GitLab or Jira tickets.
+    Markdown,
 }
 
 /// Arguments of `ktriage analyze`.

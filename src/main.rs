@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => {
             let text = match args.format {
                 Format::Json => report::rules::list_json(),
-                Format::Human => report::rules::list_text(),
+                Format::Human | Format::Markdown => report::rules::list_text(),
             };
             print!("{text}");
             ExitCode::SUCCESS
@@ -77,6 +77,7 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
     let text = match args.format {
         Format::Human => report::human::render(&snapshot, &diagnosis),
         Format::Json => report::json::render(&snapshot, &diagnosis),
+        Format::Markdown => report::markdown::render(&snapshot, &diagnosis),
     };
     let text = if args.redact {
         report::redact::redact(&text)

@@ -210,3 +210,23 @@ fn redact_masks_addresses_in_every_format() {
         }
     }
 }
+
+#[test]
+fn markdown_format() {
+    let out = ktriage()
+        .args([
+            "analyze",
+            "testdata/demo/fastapi-k8s-bundle.tar.gz",
+            "--format",
+            "markdown",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("## ktriage: "), "{text}");
+    assert!(text.contains("KeyError: 'MAX_STRESS_SECONDS'"), "{text}");
+    assert!(text.contains("<details>"), "{text}");
+}

@@ -1,5 +1,5 @@
-//! Reports: the only code that knows output formats. For now the JSON contract's `snapshot`,
-//! `ledger` and `inventory` parts, and a human summary of what was read.
+//! Reports: the only code that knows output formats (human text, the JSON contract, Markdown
+//! for tickets), where evidence is located in the snapshot's files, and the rule docs.
 
 pub mod human;
 pub mod json;
