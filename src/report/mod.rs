@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 pub mod locate;
 pub mod rules;
+pub mod sarif;
 
 use crate::Snapshot;
 use jiff::Timestamp;
