@@ -7,6 +7,7 @@ pub mod locate;
 pub mod markdown;
 pub mod redact;
 pub mod rules;
+pub mod sarif;
 
 use crate::Snapshot;
 use jiff::Timestamp;
