@@ -26,7 +26,7 @@ pub enum Command {
 /// Arguments of `ktriage rules`.
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {
-    /// Output format (`human` or `json`; `markdown` prints the human list).
+    /// Output format (`human` or `json`; the other formats print the human list).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }
@@ -74,6 +74,8 @@ pub enum Format {
     Json,
     /// Markdown to paste into GitHub, GitLab or Jira tickets.
     Markdown,
+    /// SARIF 2.1.0 for code-scanning tools and editors.
+    Sarif,
 }
 
 /// Arguments of `ktriage analyze`.

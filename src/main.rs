@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => {
             let text = match args.format {
                 Format::Json => report::rules::list_json(),
-                Format::Human | Format::Markdown => report::rules::list_text(),
+                Format::Human | Format::Markdown | Format::Sarif => report::rules::list_text(),
             };
             print!("{text}");
             ExitCode::SUCCESS
@@ -78,6 +78,7 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
         Format::Human => report::human::render(&snapshot, &diagnosis),
         Format::Json => report::json::render(&snapshot, &diagnosis),
         Format::Markdown => report::markdown::render(&snapshot, &diagnosis),
+        Format::Sarif => report::sarif::render(&snapshot, &diagnosis),
     };
     let text = if args.redact {
         report::redact::redact(&text)

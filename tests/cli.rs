@@ -230,3 +230,22 @@ fn markdown_format() {
     assert!(text.contains("KeyError: 'MAX_STRESS_SECONDS'"), "{text}");
     assert!(text.contains("<details>"), "{text}");
 }
+
+#[test]
+fn sarif_format() {
+    let out = ktriage()
+        .args([
+            "analyze",
+            "testdata/demo/fastapi-k8s-bundle.tar.gz",
+            "--format",
+            "sarif",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
+}

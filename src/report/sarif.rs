@@ -52,7 +52,6 @@ struct Driver {
     name: &'static str,
     version: &'static str,
     semantic_version: &'static str,
-    information_uri: &'static str,
     rules: Vec<ReportingDescriptor>,
 }
 
@@ -414,7 +413,6 @@ pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
                     name: "ktriage",
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
-                    information_uri: "https://github.com/ktriage/ktriage",
                     rules: rules(),
                 },
             },
