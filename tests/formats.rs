@@ -211,7 +211,9 @@ fn secret_values_never_kept() {
     let d = s.diagnose(&Default::default());
     let json = ktriage::report::json::render(&s, &d);
     let human = ktriage::report::human::render(&s, &d);
-    for out in [&json, &human] {
+    let markdown = ktriage::report::markdown::render(&s, &d);
+    let sarif = ktriage::report::sarif::render(&s, &d);
+    for out in [&json, &human, &markdown, &sarif] {
         assert!(!out.contains("c3VwZXJzZWNyZXQtdmFsdWUtOTE3"));
         assert!(!out.contains("plain-token-value-4242"));
     }
