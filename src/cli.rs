@@ -39,6 +39,17 @@ pub struct ExplainArgs {
     pub code: String,
 }
 
+/// When the human report uses colour and unicode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never: plain ASCII.
+    Never,
+}
+
 /// The lowest severity that makes `analyze` exit with status 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -118,6 +129,9 @@ pub struct AnalyzeArgs {
     /// Never run these rules (same forms as `--select`).
     #[arg(long, value_name = "CODE,...", value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Colour and unicode in the human report: `auto` on a terminal unless `NO_COLOR` is set.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     /// Mask IP addresses, e-mail addresses and tokens in the report (for public tickets).
     #[arg(long)]
     pub redact: bool,

@@ -75,7 +75,7 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
     }
     let diagnosis = snapshot.diagnose(&args.diagnose_options());
     let text = match args.format {
-        Format::Human => report::human::render(&snapshot, &diagnosis),
+        Format::Human => report::human::render_styled(&snapshot, &diagnosis, style(&args)),
         Format::Json => report::json::render(&snapshot, &diagnosis),
         Format::Markdown => report::markdown::render(&snapshot, &diagnosis),
         Format::Sarif => report::sarif::render(&snapshot, &diagnosis),
@@ -116,6 +116,28 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
     // delay the exit.
     std::mem::forget(snapshot);
     code
+}
+
+/// Colour, unicode and width of the human report: colour on a terminal (unless `NO_COLOR` or
+/// `--color never`), the terminal's width from `COLUMNS`, plain ASCII at 100 columns otherwise.
+fn style(args: &ktriage::cli::AnalyzeArgs) -> report::annotate::Style {
+    use ktriage::cli::ColorWhen;
+    let terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let fancy = match args.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(100);
+    report::annotate::Style {
+        color: fancy,
+        unicode: fancy,
+        width,
+    }
 }
 
 /// A progress bar on standard error, shown once reading has taken half a second (small

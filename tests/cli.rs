@@ -249,3 +249,30 @@ fn sarif_format() {
     assert_eq!(v["version"], "2.1.0");
     assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn color_only_when_asked_or_on_a_terminal() {
+    let run = |when: &str| {
+        let out = ktriage()
+            .args([
+                "analyze",
+                "testdata/demo/fastapi-k8s-bundle.tar.gz",
+                "--color",
+                when,
+            ])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(run("always").contains('\u{1b}'), "colour when asked");
+    let piped = run("auto");
+    assert!(!piped.contains('\u{1b}'), "plain when piped");
+    assert!(piped.is_ascii(), "ASCII when piped");
+    assert!(
+        piped.contains("1747 |                 \"memory\": \"4Gi\""),
+        "{piped}"
+    );
+}

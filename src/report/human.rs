@@ -1,6 +1,7 @@
 //! The human report: layout, time, counts, every file that could not be read fully, then
 //! the incidents with their evidence (plain text; the annotated rendering builds on it).
 
+use super::annotate::Style;
 use crate::diagnose::Diagnosis;
 use crate::ingest::Status;
 use crate::rules::Severity;
@@ -10,6 +11,11 @@ use std::fmt::Write;
 
 /// Renders the summary as plain text.
 pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
+    render_styled(s, d, Style::default())
+}
+
+/// Renders the report with colour, unicode and width as asked.
+pub fn render_styled(s: &Snapshot, d: &Diagnosis, style: Style) -> String {
     let c = &s.cluster;
     let inv = c.inventory();
     let mut o = String::new();
@@ -143,13 +149,13 @@ pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
         let _ = writeln!(o, "  skipped {n:>3}: {reason}");
     }
     let _ = writeln!(o);
-    findings(&mut o, s, d);
+    findings(&mut o, s, d, style);
     o
 }
 
 /// Incidents first (root cause, then the symptoms it explains), then findings that belong
 /// to no incident's symptoms, each with its evidence.
-fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis) {
+fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis, style: Style) {
     if d.findings.is_empty() {
         let _ = writeln!(o, "Findings: none");
         return;
@@ -186,21 +192,7 @@ fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis) {
                 continue;
             };
             let f = &d.findings[i];
-            let _ = writeln!(o, "  {} {}: {}", f.id, f.object, f.message);
-            for e in &located[i] {
-                let _ = writeln!(
-                    o,
-                    "      {}:{}:{}: {}  ({})",
-                    e.path,
-                    e.line,
-                    e.column,
-                    e.text.trim(),
-                    e.label
-                );
-            }
-            if !f.help.is_empty() {
-                let _ = writeln!(o, "      help: {}", f.help);
-            }
+            o.push_str(&super::annotate::finding(f, &located[i], style));
         }
         if !inc.symptoms.is_empty() {
             let _ = writeln!(o, "  explains:");

@@ -26,6 +26,53 @@ pub struct Located {
     pub text: String,
     /// What the place shows.
     pub label: String,
+    /// The lines around it, for reports that show the source.
+    #[serde(skip)]
+    pub context: Option<Context>,
+}
+
+/// A few lines of a file around a cited line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// 1-based number of the first line of `text`.
+    pub first_line: u64,
+    /// The lines, joined with `\n`.
+    pub text: String,
+}
+
+/// Lines of context kept on each side of a cited line.
+const CONTEXT_LINES: usize = 2;
+
+/// The lines around byte `offset` of `text`.
+fn context_of(text: &[u8], offset: usize) -> Context {
+    let offset = offset.min(text.len());
+    let mut start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
+    for _ in 0..CONTEXT_LINES {
+        if start == 0 {
+            break;
+        }
+        start = memchr::memrchr(b'\n', &text[..start - 1]).map_or(0, |i| i + 1);
+    }
+    let mut end = offset;
+    for _ in 0..=CONTEXT_LINES {
+        match memchr::memchr(b'\n', &text[end..]) {
+            Some(i) => end = end + i + 1,
+            None => {
+                end = text.len();
+                break;
+            }
+        }
+    }
+    let first_line = memchr::memchr_iter(b'\n', &text[..start]).count() as u64 + 1;
+    let body = String::from_utf8_lossy(&text[start..end]);
+    Context {
+        first_line,
+        text: body
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
 }
 
 /// Reads again, one at a time, the files of the ledger listed in `wanted` and hands each one's
@@ -116,6 +163,10 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
                 column: 1,
                 text: text.trim_end().to_string(),
                 label: e.label.clone(),
+                context: Some(Context {
+                    first_line: *line,
+                    text: text.trim_end().to_string(),
+                }),
             })
         }
         At::Bytes { start, .. } => *start,
@@ -144,6 +195,7 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
         column,
         text: line_text,
         label: e.label.clone(),
+        context: Some(context_of(text, offset)),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Reports: the only code that knows output formats (human text, the JSON contract, Markdown
 //! for tickets), where evidence is located in the snapshot's files, and the rule docs.
 
+pub mod annotate;
 pub mod human;
 pub mod json;
 pub mod locate;
