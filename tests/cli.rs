@@ -270,7 +270,10 @@ fn color_only_when_asked_or_on_a_terminal() {
     assert!(run("always").contains('\u{1b}'), "colour when asked");
     let piped = run("auto");
     assert!(!piped.contains('\u{1b}'), "plain when piped");
-    assert!(!piped.contains('╭') && !piped.contains('│'), "ASCII drawing when piped");
+    assert!(
+        !piped.contains('╭') && !piped.contains('│'),
+        "ASCII drawing when piped"
+    );
     assert!(
         piped.contains("1747 |                 \"memory\": \"4Gi\""),
         "{piped}"
