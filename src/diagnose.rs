@@ -78,6 +78,20 @@ impl Diagnosis {
     pub fn count_at_least(&self, s: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity >= s).count()
     }
+
+    /// The findings of exactly one severity.
+    pub fn count(&self, s: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == s).count()
+    }
+
+    /// Index of each finding by its id.
+    pub fn by_id(&self) -> std::collections::BTreeMap<&str, usize> {
+        self.findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.as_str(), i))
+            .collect()
+    }
 }
 
 /// True when `pattern` (a code, a code prefix like `KT-CRASH`, or a name) names `rule`.

@@ -2,6 +2,8 @@
 //! fixture, the demo and a real bundle run through the binary, and each report is checked for
 //! its shape, ids, links, sort order, evidence positions and exit status.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -202,28 +204,10 @@ fn run_json(paths: &[PathBuf]) -> (Value, i32) {
 }
 
 fn fixture_cases() -> Vec<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let Ok(codes) = std::fs::read_dir(root().join("testdata/rules")) else {
-        return out;
-    };
-    let mut dirs: Vec<PathBuf> = codes
-        .flatten()
-        .flat_map(|c| std::fs::read_dir(c.path()).into_iter().flatten().flatten())
-        .map(|c| c.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    for d in dirs {
-        let mut inputs: Vec<PathBuf> = std::fs::read_dir(&d)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.file_name().is_some_and(|n| n != "expect.yaml"))
-            .collect();
-        inputs.sort();
-        out.push(inputs);
-    }
-    out
+    common::rule_cases()
+        .iter()
+        .map(|(_, _, dir)| common::case_inputs(dir))
+        .collect()
 }
 
 #[test]

@@ -3,31 +3,19 @@
 //! (not at the start of the object, which is where a field that could not be found would fall
 //! back to).
 
+mod common;
+
 use ktriage::rules::At;
 use std::path::{Path, PathBuf};
 
 fn cases() -> Vec<Vec<PathBuf>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = vec![vec![root.join("testdata/demo/fastapi-k8s-bundle.tar.gz")]];
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("testdata/rules"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .flat_map(|c| std::fs::read_dir(c.path()).into_iter().flatten().flatten())
-        .map(|c| c.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    for d in dirs {
-        let mut inputs: Vec<PathBuf> = std::fs::read_dir(&d)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.file_name().is_some_and(|n| n != "expect.yaml"))
-            .collect();
-        inputs.sort();
-        out.push(inputs);
-    }
+    out.extend(
+        common::rule_cases()
+            .iter()
+            .map(|(_, _, dir)| common::case_inputs(dir)),
+    );
     out
 }
 

@@ -21,9 +21,12 @@
 //! absent: [KT-OOM-002]         # no finding of these codes at all
 //! ```
 
+mod common;
+
+use common::{case_inputs as inputs, rule_cases as cases};
 use ktriage::rules::{registry, Severity};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,43 +62,6 @@ struct Ev {
     path: String,
     line: Option<u64>,
     text: String,
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules")
-}
-
-/// Every case folder: (code, case name, folder).
-fn cases() -> Vec<(String, String, PathBuf)> {
-    let mut out = Vec::new();
-    let Ok(codes) = std::fs::read_dir(root()) else {
-        return out;
-    };
-    for code in codes.flatten().filter(|e| e.path().is_dir()) {
-        let code_name = code.file_name().to_string_lossy().into_owned();
-        for case in std::fs::read_dir(code.path()).unwrap().flatten() {
-            if case.path().is_dir() {
-                out.push((
-                    code_name.clone(),
-                    case.file_name().to_string_lossy().into_owned(),
-                    case.path(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn inputs(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n != "expect.yaml"))
-        .collect();
-    v.sort();
-    v
 }
 
 /// Runs one case; returns what went wrong.

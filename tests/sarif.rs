@@ -1,6 +1,9 @@
 //! The SARIF report: the properties SARIF 2.1.0 requires, on the demo and on rule fixtures;
 //! every URI is a relative path of the ledger; the demo's report (insta) and its determinism.
 
+mod common;
+
+use common::case_inputs;
 use ktriage::report::sarif;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -10,18 +13,6 @@ fn demo() -> Vec<PathBuf> {
     // Relative, so that the report (which names the snapshot) is the same on every machine;
     // integration tests run in the package root.
     vec![PathBuf::from("testdata/demo/fastapi-k8s-bundle.tar.gz")]
-}
-
-/// The inputs of a rule case folder: every entry but `expect.yaml`, in name order.
-fn case_inputs(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n != "expect.yaml"))
-        .collect();
-    v.sort();
-    v
 }
 
 /// A few `fail-*` cases of the rule fixtures, across areas.

@@ -161,27 +161,13 @@ fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis, style: Style) {
         return;
     }
     let located = super::locate_findings(s, &d.findings);
-    let by_id: BTreeMap<&str, usize> = d
-        .findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.id.as_str(), i))
-        .collect();
+    let by_id = d.by_id();
     let _ = writeln!(
         o,
         "Findings: {} error, {} warning, {} info in {} incidents",
-        d.findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count(),
-        d.findings
-            .iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .count(),
-        d.findings
-            .iter()
-            .filter(|f| f.severity == Severity::Info)
-            .count(),
+        d.count(Severity::Error),
+        d.count(Severity::Warning),
+        d.count(Severity::Info),
         d.incidents.len()
     );
     for inc in &d.incidents {

@@ -130,21 +130,9 @@ pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
         ledger: &s.ingested.ledger,
         inventory: c.inventory(),
         summary: Summary {
-            error: d
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .count(),
-            warning: d
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Warning)
-                .count(),
-            info: d
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Info)
-                .count(),
+            error: d.count(Severity::Error),
+            warning: d.count(Severity::Warning),
+            info: d.count(Severity::Info),
             incidents: d.incidents.len(),
         },
         findings,

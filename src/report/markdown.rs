@@ -115,12 +115,7 @@ fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis) {
     }
 
     let located = super::locate_findings(s, &d.findings);
-    let by_id: BTreeMap<&str, usize> = d
-        .findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.id.as_str(), i))
-        .collect();
+    let by_id = d.by_id();
     // Where each finding was listed in full (incident number), so it is listed once.
     let mut listed: BTreeMap<&str, usize> = BTreeMap::new();
     for (n, inc) in d.incidents.iter().enumerate() {

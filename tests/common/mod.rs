@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests.
 
+// Each test crate uses only some of them.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 
 /// A path under `../shared/realworld/`, or `None` (with a printed note) when it is absent, so
@@ -14,4 +17,45 @@ pub fn realworld(rel: &str) -> Option<PathBuf> {
         eprintln!("note: {} is absent; skipping", p.display());
         None
     }
+}
+
+/// Every rule fixture case under `testdata/rules/<CODE>/<case>/`: (code, case name, folder), in
+/// name order.
+pub fn rule_cases() -> Vec<(String, String, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules");
+    let mut out = Vec::new();
+    let Ok(codes) = std::fs::read_dir(root) else {
+        return out;
+    };
+    for code in codes.flatten().filter(|e| e.path().is_dir()) {
+        let code_name = code.file_name().to_string_lossy().into_owned();
+        for case in std::fs::read_dir(code.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if case.path().is_dir() {
+                out.push((
+                    code_name.clone(),
+                    case.file_name().to_string_lossy().into_owned(),
+                    case.path(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The inputs of a rule case folder: every entry but `expect.yaml`, in name order.
+pub fn case_inputs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "expect.yaml"))
+        .collect();
+    v.sort();
+    v
 }
