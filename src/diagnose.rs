@@ -58,6 +58,23 @@ pub struct Impact {
     pub nodes: usize,
 }
 
+/// `2 pods, 1 workload, 1 Service`; empty when it breaks nothing counted.
+impl std::fmt::Display for Impact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = [
+            (self.pods, "pod", "pods"),
+            (self.workloads, "workload", "workloads"),
+            (self.services, "Service", "Services"),
+            (self.nodes, "node", "nodes"),
+        ]
+        .iter()
+        .filter(|(n, ..)| *n > 0)
+        .map(|&(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+        .collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
 impl Impact {
     fn weight(&self) -> usize {
         self.services * 4 + self.workloads * 3 + self.nodes * 3 + self.pods

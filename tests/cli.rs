@@ -159,6 +159,53 @@ fn output_file() {
 }
 
 #[test]
+fn output_file_takes_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, marker) in [
+        ("human", "Incident 1 of 6"),
+        ("json", "\"incidents\""),
+        ("markdown", "| # | severity | incident | impact |"),
+        ("sarif", "\"version\": \"2.1.0\""),
+    ] {
+        let out = dir.path().join(format!("report.{format}"));
+        ktriage()
+            .args(["analyze", "testdata/demo", "--format", format, "--output"])
+            .arg(&out)
+            .env("CLICOLOR_FORCE", "1")
+            .assert()
+            .code(1)
+            .stdout("");
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(marker), "{format}: {marker} missing");
+        // A file never gets colour codes.
+        assert!(!text.contains('\x1b'), "{format}: colour codes in the file");
+    }
+}
+
+#[test]
+fn human_footer_counts_and_lists_what_could_not_be_read() {
+    let out = ktriage()
+        .args(["analyze", "testdata/fixtures/plain", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let footer = text.rsplit_once("\n-----").unwrap().1;
+    assert!(
+        footer.contains("in 1 incident; 16 files, 2 could not be read fully"),
+        "{footer}"
+    );
+    assert!(
+        footer.contains("partial corrupt-item.json:56:67: expected `,` or `}`"),
+        "{footer}"
+    );
+    assert!(
+        footer
+            .contains("partial bad-field.yaml:8:1: Pod default/odd kept without its typed fields"),
+        "{footer}"
+    );
+}
+
+#[test]
 fn partial_snapshot_is_not_exit_2() {
     ktriage()
         .args([

@@ -8,6 +8,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
+use std::collections::BTreeMap;
 
 /// How the annotated text looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,12 +32,106 @@ impl Default for Style {
     }
 }
 
-/// A few lines of a snapshot file, numbered as in the file.
+/// The cited lines of one snapshot file with a few lines around each, numbered as in the file.
+/// Runs of lines that are not next to each other are kept apart, at offsets far from each
+/// other, so each is shown as its own snippet.
 #[derive(Debug)]
 struct Snippet {
     name: String,
-    text: String,
+    chunks: Vec<Chunk>,
+}
+
+#[derive(Debug)]
+struct Chunk {
+    /// Offset of the chunk's first byte in the snippet's offsets.
+    base: usize,
     first_line: u64,
+    text: String,
+}
+
+/// `text` cut to `room` characters, `mark` showing the cut.
+fn cut(text: &str, room: usize, mark: &str) -> String {
+    match text.char_indices().nth(room) {
+        Some((i, _)) => format!("{}{mark}", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// Room left between chunks so that no span of one reaches into the next.
+const CHUNK_GAP: usize = 1 << 20;
+
+impl Snippet {
+    /// Gathers the contexts of several places in one file, merging lines that overlap or touch.
+    /// Lines around the cited ones that are longer than `room` characters are cut, with `mark`
+    /// at the end; cited lines are kept whole.
+    fn new(name: &str, places: &[&Located], room: usize, mark: &str) -> Snippet {
+        let cited: Vec<u64> = places.iter().map(|l| l.line).collect();
+        let mut lines: BTreeMap<u64, String> = BTreeMap::new();
+        for l in places {
+            if let Some(ctx) = &l.context {
+                for (i, text) in ctx.text.split('\n').enumerate() {
+                    let n = ctx.first_line + i as u64;
+                    lines.entry(n).or_insert_with(|| {
+                        if cited.contains(&n) {
+                            text.to_string()
+                        } else {
+                            cut(text, room, mark)
+                        }
+                    });
+                }
+            }
+        }
+        let mut chunks: Vec<Chunk> = Vec::new();
+        let mut base = 0;
+        let mut prev: Option<u64> = None;
+        for (n, text) in lines {
+            match chunks.last_mut() {
+                Some(c) if prev == Some(n - 1) => {
+                    c.text.push('\n');
+                    c.text.push_str(&text);
+                }
+                last => {
+                    if let Some(c) = last {
+                        base = c.base + c.text.len() + CHUNK_GAP;
+                    }
+                    chunks.push(Chunk {
+                        base,
+                        first_line: n,
+                        text,
+                    });
+                }
+            }
+            prev = Some(n);
+        }
+        Snippet {
+            name: name.to_string(),
+            chunks,
+        }
+    }
+
+    /// The span of a place's cited text, in the snippet's offsets.
+    /// The underline stops at `room` characters from the line start.
+    fn span(&self, l: &Located, room: usize) -> Option<SourceSpan> {
+        let chunk = self.chunks.iter().find(|c| {
+            c.first_line <= l.line && l.line - c.first_line < c.text.split('\n').count() as u64
+        })?;
+        let idx = (l.line - chunk.first_line) as usize;
+        let before: usize = chunk.text.split('\n').take(idx).map(|x| x.len() + 1).sum();
+        let line = chunk.text.split('\n').nth(idx)?;
+        // A column past a cut line points at the cut.
+        let col = line
+            .char_indices()
+            .nth(l.column.saturating_sub(1) as usize)
+            .or_else(|| line.char_indices().last())
+            .map_or(0, |(i, _)| i);
+        let end = line
+            .char_indices()
+            .nth(room)
+            .map_or(line.len(), |(i, _)| i)
+            .max(col + 1);
+        let len = line[col..end.min(line.len())].trim_end().len().max(1);
+        Some(SourceSpan::new((chunk.base + before + col).into(), len))
+    }
 }
 
 impl SourceCode for Snippet {
@@ -46,19 +141,29 @@ impl SourceCode for Snippet {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text.read_span(span, before, after)?;
+        let chunk = self
+            .chunks
+            .iter()
+            .rev()
+            .find(|c| c.base <= span.offset())
+            .ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new((span.offset() - chunk.base).into(), span.len());
+        let inner = chunk.text.read_span(&local, before, after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line() + self.first_line.saturating_sub(1) as usize,
+            SourceSpan::new(
+                (inner.span().offset() + chunk.base).into(),
+                inner.span().len(),
+            ),
+            inner.line() + chunk.first_line.saturating_sub(1) as usize,
             inner.column(),
             inner.line_count(),
         )))
     }
 }
 
-/// One diagnostic: a finding, or one piece of its evidence shown beside it.
+/// One diagnostic: a finding, or its evidence in one more file (a related diagnostic).
 #[derive(Debug)]
 struct Diag {
     code: Option<String>,
@@ -67,7 +172,6 @@ struct Diag {
     help: Option<String>,
     source: Option<Snippet>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Diag>,
 }
 
 impl std::fmt::Display for Diag {
@@ -103,45 +207,6 @@ impl Diagnostic for Diag {
         (!self.labels.is_empty())
             .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = LabeledSpan>>)
     }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        (!self.related.is_empty()).then(|| {
-            Box::new(self.related.iter().map(|d| d as &dyn Diagnostic))
-                as Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>
-        })
-    }
-}
-
-/// The snippet around a piece of evidence and the label on the cited text.
-fn snippet(l: &Located, with_label: bool) -> (Option<Snippet>, Vec<LabeledSpan>) {
-    let Some(ctx) = &l.context else {
-        return (None, Vec::new());
-    };
-    let lines: Vec<&str> = ctx.text.split('\n').collect();
-    let idx = l.line.saturating_sub(ctx.first_line) as usize;
-    let Some(line) = lines.get(idx) else {
-        return (None, Vec::new());
-    };
-    let before: usize = lines[..idx].iter().map(|x| x.len() + 1).sum();
-    let col = line
-        .char_indices()
-        .nth(l.column.saturating_sub(1) as usize)
-        .map_or(line.len(), |(i, _)| i);
-    let len = line[col..]
-        .trim_end()
-        .len()
-        .max(1)
-        .min(line.len().saturating_sub(col).max(1));
-    let text = with_label.then(|| l.label.clone());
-    let label = LabeledSpan::new(text, before + col, len);
-    (
-        Some(Snippet {
-            name: l.path.clone(),
-            text: ctx.text.clone(),
-            first_line: ctx.first_line,
-        }),
-        vec![label],
-    )
 }
 
 fn level(s: Severity) -> miette::Severity {
@@ -152,37 +217,74 @@ fn level(s: Severity) -> miette::Severity {
     }
 }
 
-/// Renders one finding with its evidence: the first piece as the diagnostic's own snippet, the
-/// others beside it.
-pub fn finding(f: &Finding, evidence: &[Located], style: Style) -> String {
-    let mut located = evidence.iter();
-    let (source, labels) = located
-        .next()
-        .map(|l| snippet(l, true))
-        .unwrap_or((None, Vec::new()));
-    let related = located
-        .map(|l| {
-            let (source, labels) = snippet(l, false);
-            Diag {
-                code: None,
-                severity: miette::Severity::Advice,
-                message: l.label.clone(),
-                help: None,
-                source,
-                labels,
-                related: Vec::new(),
-            }
+/// The places of one file, as a snippet with a label on each cited text.
+fn annotated(path: &str, places: &[&Located], style: Style) -> (Option<Snippet>, Vec<LabeledSpan>) {
+    // Room for the text after the line numbers and the margin.
+    let room = style.width.saturating_sub(12).max(40);
+    let mark = if style.unicode { "…" } else { "..." };
+    let snippet = Snippet::new(path, places, room, mark);
+    let labels: Vec<LabeledSpan> = places
+        .iter()
+        .filter_map(|l| {
+            let span = snippet.span(l, room)?;
+            Some(LabeledSpan::new_with_span(Some(l.label.clone()), span))
         })
         .collect();
-    let diag = Diag {
+    if labels.is_empty() {
+        (None, labels)
+    } else {
+        (Some(snippet), labels)
+    }
+}
+
+/// Renders one finding with its evidence: the places in the file of the first piece as the
+/// diagnostic's own snippets, then, for each other file, a related diagnostic with its places.
+pub fn finding(f: &Finding, evidence: &[Located], style: Style) -> String {
+    let mut files: Vec<(&str, Vec<&Located>)> = Vec::new();
+    for l in evidence {
+        match files.iter_mut().find(|(p, _)| *p == l.path) {
+            Some((_, v)) => v.push(l),
+            None => files.push((&l.path, vec![l])),
+        }
+    }
+    let mut files = files.into_iter();
+    let (source, labels) = files
+        .next()
+        .map(|(p, places)| annotated(p, &places, style))
+        .unwrap_or((None, Vec::new()));
+    let mut diags = vec![Diag {
         code: Some(format!("{} {} [{}]", f.code, f.name, f.id)),
         severity: level(f.severity),
         message: format!("{}: {}", f.object, f.message),
         help: Some(format!("{} (docs/rules/{}.md)", f.help, f.code)),
         source,
         labels,
-        related,
-    };
+    }];
+    for (p, places) in files {
+        let (source, labels) = annotated(p, &places, style);
+        let message = if source.is_some() {
+            // The folder says what the file holds (`replicasets/default.json`).
+            let short = p.rsplitn(3, '/').take(2).collect::<Vec<_>>();
+            format!(
+                "see also {}",
+                short.into_iter().rev().collect::<Vec<_>>().join("/")
+            )
+        } else {
+            places
+                .iter()
+                .map(|l| format!("{p}:{}:{}: {} ({})", l.line, l.column, l.text, l.label))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        diags.push(Diag {
+            code: None,
+            severity: miette::Severity::Advice,
+            message,
+            help: None,
+            source,
+            labels,
+        });
+    }
     let theme = match (style.unicode, style.color) {
         (true, true) => GraphicalTheme::unicode(),
         (true, false) => GraphicalTheme::unicode_nocolor(),
@@ -193,8 +295,12 @@ pub fn finding(f: &Finding, evidence: &[Located], style: Style) -> String {
         .with_width(style.width)
         .with_context_lines(2);
     let mut out = String::new();
-    if handler.render_report(&mut out, &diag).is_err() {
-        out = format!("{}: {}\n", diag.code.unwrap_or_default(), diag.message);
+    for d in &diags {
+        let mut one = String::new();
+        if handler.render_report(&mut one, d).is_err() {
+            one = format!("  {}\n", d.message);
+        }
+        out.push_str(&one);
     }
     out
 }

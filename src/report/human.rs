@@ -119,22 +119,6 @@ pub fn render_styled(s: &Snapshot, d: &Diagnosis, style: Style) -> String {
         count(Status::Skipped),
         count(Status::Error)
     );
-    for l in ledger
-        .iter()
-        .filter(|l| matches!(l.status, Status::Error | Status::Partial))
-    {
-        let tag = if l.status == Status::Error {
-            "error  "
-        } else {
-            "partial"
-        };
-        let _ = writeln!(
-            o,
-            "  {tag} {}: {}",
-            l.path,
-            l.detail.as_deref().unwrap_or("")
-        );
-    }
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for l in ledger.iter().filter(|l| l.status == Status::Skipped) {
         let reason = l.detail.as_deref().unwrap_or("skipped");
@@ -150,7 +134,74 @@ pub fn render_styled(s: &Snapshot, d: &Diagnosis, style: Style) -> String {
     }
     let _ = writeln!(o);
     findings(&mut o, s, d, style);
+    footer(&mut o, s, d, style);
     o
+}
+
+/// Counts by severity, then every file that could not be read fully, where the reader ends.
+fn footer(o: &mut String, s: &Snapshot, d: &Diagnosis, style: Style) {
+    let ledger = &s.ingested.ledger;
+    let problems: Vec<_> = ledger
+        .iter()
+        .filter(|l| matches!(l.status, Status::Error | Status::Partial))
+        .collect();
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{}", rule(style));
+    let _ = writeln!(
+        o,
+        "{} error, {} warning, {} info in {}; {} files, {} could not be read fully",
+        d.count(Severity::Error),
+        d.count(Severity::Warning),
+        d.count(Severity::Info),
+        plural(d.incidents.len(), "incident", "incidents"),
+        ledger.len(),
+        problems.len()
+    );
+    for l in problems {
+        let tag = if l.status == Status::Error {
+            "error  "
+        } else {
+            "partial"
+        };
+        if l.problems.is_empty() {
+            let detail = l.detail.as_deref().unwrap_or("");
+            let _ = writeln!(o, "  {tag} {}: {detail}", l.path);
+        }
+        // Each problem where it is, as editors read `file:line:column`.
+        for p in &l.problems {
+            let at = match (p.line, p.column) {
+                (Some(line), Some(col)) => format!(":{line}:{col}"),
+                (Some(line), None) => format!(":{line}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(o, "  {tag} {}{at}: {}", l.path, p.message);
+        }
+    }
+}
+
+/// `1 incident`, `2 incidents`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A line across the report.
+fn rule(style: Style) -> String {
+    let c = if style.unicode { "─" } else { "-" };
+    c.repeat(style.width)
+}
+
+/// `text` cut to `width` characters.
+fn clip(text: &str, width: usize, style: Style) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let (mark, room) = if style.unicode {
+        ("…", 1)
+    } else {
+        ("...", 3)
+    };
+    let cut: String = text.chars().take(width.saturating_sub(room)).collect();
+    format!("{}{mark}", cut.trim_end())
 }
 
 /// Incidents first (root cause, then the symptoms it explains), then findings that belong
@@ -164,15 +215,28 @@ fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis, style: Style) {
     let by_id = d.by_id();
     let _ = writeln!(
         o,
-        "Findings: {} error, {} warning, {} info in {} incidents",
+        "Findings: {} error, {} warning, {} info in {}",
         d.count(Severity::Error),
         d.count(Severity::Warning),
         d.count(Severity::Info),
-        d.incidents.len()
+        plural(d.incidents.len(), "incident", "incidents")
     );
-    for inc in &d.incidents {
+    for (n, inc) in d.incidents.iter().enumerate() {
         let _ = writeln!(o);
-        let _ = writeln!(o, "[{}] {}", inc.severity, inc.title);
+        let _ = writeln!(o, "{}", rule(style));
+        let _ = writeln!(
+            o,
+            "Incident {} of {} [{}] {}",
+            n + 1,
+            d.incidents.len(),
+            inc.severity,
+            inc.title
+        );
+        let breaks = inc.impact.to_string();
+        if !breaks.is_empty() {
+            let _ = writeln!(o, "  breaks {breaks}");
+        }
+        let _ = writeln!(o);
         for id in &inc.findings {
             let Some(&i) = by_id.get(id.as_str()) else {
                 continue;
@@ -181,15 +245,16 @@ fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis, style: Style) {
             o.push_str(&super::annotate::finding(f, &located[i], style));
         }
         if !inc.symptoms.is_empty() {
-            let _ = writeln!(o, "  explains:");
+            let _ = writeln!(o);
+            let _ = writeln!(o, "  Symptoms this explains:");
             for id in &inc.symptoms {
                 if let Some(&i) = by_id.get(id.as_str()) {
                     let f = &d.findings[i];
-                    let _ = writeln!(
-                        o,
-                        "    {} {} {} {}: {}",
+                    let line = format!(
+                        "{} {} {} {}: {}",
                         f.id, f.severity, f.code, f.object, f.message
                     );
+                    let _ = writeln!(o, "    {}", clip(&line, style.width - 4, style));
                 }
             }
         }

@@ -75,10 +75,82 @@ fn context_of(text: &[u8], offset: usize) -> Context {
     }
 }
 
+/// The context of each of `lines` (1-based) in a text read line by line: memory stays that of
+/// a few lines, whatever the size of the text.
+fn lines_around(r: &mut dyn std::io::Read, lines: &BTreeSet<u64>) -> HashMap<u64, Context> {
+    use std::io::BufRead;
+    let Some(&last) = lines.last() else {
+        return HashMap::new();
+    };
+    let width = CONTEXT_LINES as u64;
+    let mut recent: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+    let mut out: HashMap<u64, Context> = HashMap::new();
+    let mut reader = std::io::BufReader::new(r);
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        n += 1;
+        // Very long lines are cut: the context is for reading, the cited line is kept apart.
+        buf.truncate(4096);
+        let text = String::from_utf8_lossy(&buf);
+        recent.push_back(text.trim_end_matches(['\n', '\r']).to_string());
+        if recent.len() > (2 * width + 1) as usize {
+            recent.pop_front();
+        }
+        // Line `n - width` now has all its lines around.
+        let centre = n.saturating_sub(width);
+        if centre >= 1 && lines.contains(&centre) {
+            let first_line = n + 1 - recent.len() as u64;
+            out.insert(
+                centre,
+                Context {
+                    first_line,
+                    text: recent.iter().cloned().collect::<Vec<_>>().join("\n"),
+                },
+            );
+        }
+        if n >= last + width {
+            break;
+        }
+    }
+    // Cited lines near the end: fewer lines after them.
+    let from = n.saturating_sub(width) + 1;
+    for &l in lines.iter().filter(|&&l| l >= from && l <= n) {
+        if out.contains_key(&l) {
+            continue;
+        }
+        let first_line = n + 1 - recent.len() as u64;
+        let from = l.saturating_sub(width).max(first_line);
+        let skip = (from - first_line) as usize;
+        out.insert(
+            l,
+            Context {
+                first_line: from,
+                text: recent
+                    .iter()
+                    .skip(skip)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            },
+        );
+    }
+    out
+}
+
 /// Reads again, one at a time, the files of the ledger listed in `wanted` and hands each one's
-/// bytes to `visit` (a file that cannot be read again is left out). Only one file is held at a
-/// time, so locating evidence costs the memory of the largest cited file.
-pub fn for_each_file(s: &Snapshot, wanted: &BTreeSet<u32>, mut visit: impl FnMut(u32, &[u8])) {
+/// reader to `visit` (a file that cannot be read again is left out). Only one file is open at a
+/// time.
+pub fn for_each_file(
+    s: &Snapshot,
+    wanted: &BTreeSet<u32>,
+    mut visit: impl FnMut(u32, &mut dyn std::io::Read),
+) {
     let mut per_input: HashMap<usize, HashMap<&str, u32>> = HashMap::new();
     for &f in wanted {
         if let Some(l) = s.ingested.ledger.get(f as usize) {
@@ -114,11 +186,8 @@ pub fn for_each_file(s: &Snapshot, wanted: &BTreeSet<u32>, mut visit: impl FnMut
                 let (Some(id), Body::File(r)) = (id, e.body) else {
                     return;
                 };
-                let mut buf = Vec::new();
-                if r.read_to_end(&mut buf).is_ok() {
-                    left -= 1;
-                    visit(id, &buf);
-                }
+                left -= 1;
+                visit(id, r);
             },
         );
     }
@@ -135,16 +204,50 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
     for (fi, f) in findings.iter().enumerate() {
         for (ei, e) in f.evidence.iter().enumerate() {
             if matches!(e.at, At::Line { .. }) {
+                // Known without the file; reading it again only adds the lines around.
                 out[fi][ei] = locate(s, e, &[]);
-            } else {
-                by_file.entry(e.file).or_default().push((fi, ei));
             }
+            by_file.entry(e.file).or_default().push((fi, ei));
         }
     }
     let wanted: BTreeSet<u32> = by_file.keys().copied().collect();
-    for_each_file(s, &wanted, |id, bytes| {
-        for &(fi, ei) in by_file.get(&id).into_iter().flatten() {
-            out[fi][ei] = locate(s, &findings[fi].evidence[ei], bytes);
+    for_each_file(s, &wanted, |id, r| {
+        let places = by_file.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let is_lines =
+            |&(fi, ei): &(usize, usize)| matches!(findings[fi].evidence[ei].at, At::Line { .. });
+        if places.iter().all(is_lines) {
+            // Logs can be large: stream them, keeping only the lines around the cited ones.
+            let lines: BTreeSet<u64> = places
+                .iter()
+                .filter_map(|&(fi, ei)| match &findings[fi].evidence[ei].at {
+                    At::Line { line, .. } => Some(*line),
+                    _ => None,
+                })
+                .collect();
+            let around = lines_around(r, &lines);
+            for &(fi, ei) in places {
+                if let (At::Line { line, text }, Some(l)) =
+                    (&findings[fi].evidence[ei].at, out[fi][ei].as_mut())
+                {
+                    if let Some(ctx) = around.get(line) {
+                        // The file must still say what was cited.
+                        let cited = ctx.text.split('\n').nth((line - ctx.first_line) as usize);
+                        if cited.map(str::trim_end) == Some(text.trim_end()) {
+                            l.context = Some(ctx.clone());
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        let mut bytes = Vec::new();
+        if r.read_to_end(&mut bytes).is_err() {
+            return;
+        }
+        for &(fi, ei) in places {
+            if !is_lines(&(fi, ei)) {
+                out[fi][ei] = locate(s, &findings[fi].evidence[ei], &bytes);
+            }
         }
     });
     out.into_iter()
@@ -518,6 +621,37 @@ pub fn yaml_field(obj: &str, path: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn around(text: &str, lines: &[u64]) -> Vec<(u64, u64, String)> {
+        let set: BTreeSet<u64> = lines.iter().copied().collect();
+        let mut out: Vec<_> = lines_around(&mut text.as_bytes(), &set)
+            .into_iter()
+            .map(|(l, c)| (l, c.first_line, c.text))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn log_lines_get_the_lines_around_them() {
+        let log = "1\n2\n3\n4\n5\n6\n7\n8\n";
+        assert_eq!(
+            around(log, &[1, 4, 8]),
+            vec![
+                (1, 1, "1\n2\n3".to_string()),
+                (4, 2, "2\n3\n4\n5\n6".to_string()),
+                (8, 6, "6\n7\n8".to_string()),
+            ]
+        );
+        // Short texts, no final newline, CRLF, lines past the end.
+        assert_eq!(around("only", &[1]), vec![(1, 1, "only".to_string())]);
+        assert_eq!(
+            around("a\r\nb\r\n", &[2, 9]),
+            vec![(2, 1, "a\nb".to_string())]
+        );
+        assert!(around("", &[1]).is_empty());
+        assert!(around("x\n", &[]).is_empty());
+    }
 
     const JSON: &str = r#"{
   "kind": "Pod",

@@ -267,16 +267,10 @@ fn unread(o: &mut String, s: &Snapshot) {
 }
 
 fn impact(i: &Impact) -> String {
-    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
-    let mut parts = vec![
-        plural(i.pods, "pod"),
-        plural(i.workloads, "workload"),
-        plural(i.services, "service"),
-    ];
-    if i.nodes > 0 {
-        parts.push(plural(i.nodes, "node"));
+    match i.to_string() {
+        t if t.is_empty() => "-".to_string(),
+        t => t,
     }
-    parts.join(", ")
 }
 
 /// Text on one line, with `<` escaped so that nothing in it is taken for HTML.
