@@ -181,10 +181,25 @@ pub fn diagnose(cluster: &Cluster, opts: &Options) -> Diagnosis {
         ids.dedup();
         kept[a].explains = ids.iter().map(|&b| kept[b].id.clone()).collect();
     }
+    // What rules quote (log lines, event messages) may hold a secret: hide it before any
+    // report sees it.
+    for f in &mut kept {
+        hide_secrets(f);
+    }
     let incidents = incidents(cluster, &kept, &kept_edges);
     Diagnosis {
         findings: kept,
         incidents,
+    }
+}
+
+fn hide_secrets(f: &mut Finding) {
+    use crate::secrets::scrub_text;
+    f.message = scrub_text(&f.message);
+    f.help = scrub_text(&f.help);
+    f.cause = scrub_text(&f.cause);
+    for e in &mut f.evidence {
+        e.label = scrub_text(&e.label);
     }
 }
 

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod secrets;
 pub mod source;
 
 use std::path::PathBuf;

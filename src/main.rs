@@ -81,7 +81,7 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
         Format::Sarif => report::sarif::render(&snapshot, &diagnosis),
     };
     let text = if args.redact {
-        report::redact::redact(&text)
+        report::redact::Redactor::new(&snapshot.cluster).redact(&text)
     } else {
         text
     };

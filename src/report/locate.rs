@@ -7,6 +7,7 @@
 
 use crate::ingest::{rebase, SourceFormat};
 use crate::rules::{At, Evidence};
+use crate::secrets::{self, Scrubber};
 use crate::source::{self, Body, ReadOptions};
 use crate::Snapshot;
 use serde::Serialize;
@@ -43,15 +44,22 @@ pub struct Context {
 /// Lines of context kept on each side of a cited line.
 const CONTEXT_LINES: usize = 2;
 
-/// The lines around byte `offset` of `text`.
+/// Lines read before a context only so that secrets in it are recognised (an env entry's
+/// `name` above its `value`).
+const LOOKBACK: usize = 3;
+
+/// The lines around byte `offset` of `text`, with secret values hidden.
 fn context_of(text: &[u8], offset: usize) -> Context {
     let offset = offset.min(text.len());
-    let mut start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
-    for _ in 0..CONTEXT_LINES {
+    let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
+    let mut start = line_start;
+    let mut before: usize = 0;
+    for _ in 0..CONTEXT_LINES + LOOKBACK {
         if start == 0 {
             break;
         }
         start = memchr::memrchr(b'\n', &text[..start - 1]).map_or(0, |i| i + 1);
+        before += 1;
     }
     let mut end = offset;
     for _ in 0..=CONTEXT_LINES {
@@ -65,18 +73,46 @@ fn context_of(text: &[u8], offset: usize) -> Context {
     }
     let first_line = memchr::memchr_iter(b'\n', &text[..start]).count() as u64 + 1;
     let body = String::from_utf8_lossy(&text[start..end]);
+    let mut scrubber = Scrubber::new();
+    let lines: Vec<String> = body
+        .lines()
+        .map(|l| scrubber.line(l.trim_end_matches('\r')))
+        .collect();
+    let skip = before.saturating_sub(CONTEXT_LINES).min(lines.len());
     Context {
-        first_line,
-        text: body
-            .lines()
-            .map(|l| l.trim_end_matches('\r'))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        first_line: first_line + skip as u64,
+        text: lines[skip..].join("\n"),
     }
 }
 
-/// The context of each of `lines` (1-based) in a text read line by line: memory stays that of
-/// a few lines, whatever the size of the text.
+/// A context read with lines before it, its secrets hidden, cut to the lines around `line`.
+fn scrubbed(ctx: &Context, line: u64) -> Context {
+    let mut scrubber = Scrubber::new();
+    let from = line
+        .saturating_sub(CONTEXT_LINES as u64)
+        .max(ctx.first_line);
+    let lines: Vec<String> = ctx
+        .text
+        .split('\n')
+        .map(|l| scrubber.line(l))
+        .skip((from - ctx.first_line) as usize)
+        .collect();
+    Context {
+        first_line: from,
+        text: lines.join("\n"),
+    }
+}
+
+/// Whether an object's text is a Secret's (`"kind": "Secret"`, `kind: Secret`).
+fn is_secret(obj: &str) -> bool {
+    obj.lines().any(|l| {
+        let l = l.trim().trim_end_matches(',');
+        l == "\"kind\": \"Secret\"" || l == "kind: Secret" || l == "\"kind\":\"Secret\""
+    }) || obj.contains("\"kind\":\"Secret\"")
+}
+
+/// The context of each of `lines` (1-based) in a text read line by line, with `LOOKBACK` more
+/// lines before it: memory stays that of a few lines, whatever the size of the text.
 fn lines_around(r: &mut dyn std::io::Read, lines: &BTreeSet<u64>) -> HashMap<u64, Context> {
     use std::io::BufRead;
     let Some(&last) = lines.last() else {
@@ -99,7 +135,7 @@ fn lines_around(r: &mut dyn std::io::Read, lines: &BTreeSet<u64>) -> HashMap<u64
         buf.truncate(4096);
         let text = String::from_utf8_lossy(&buf);
         recent.push_back(text.trim_end_matches(['\n', '\r']).to_string());
-        if recent.len() > (2 * width + 1) as usize {
+        if recent.len() > (2 * width + 1) as usize + LOOKBACK {
             recent.pop_front();
         }
         // Line `n - width` now has all its lines around.
@@ -125,7 +161,7 @@ fn lines_around(r: &mut dyn std::io::Read, lines: &BTreeSet<u64>) -> HashMap<u64
             continue;
         }
         let first_line = n + 1 - recent.len() as u64;
-        let from = l.saturating_sub(width).max(first_line);
+        let from = l.saturating_sub(width + LOOKBACK as u64).max(first_line);
         let skip = (from - first_line) as usize;
         out.insert(
             l,
@@ -233,7 +269,7 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
                         // The file must still say what was cited.
                         let cited = ctx.text.split('\n').nth((line - ctx.first_line) as usize);
                         if cited.map(str::trim_end) == Some(text.trim_end()) {
-                            l.context = Some(ctx.clone());
+                            l.context = Some(scrubbed(ctx, *line));
                         }
                     }
                 }
@@ -260,17 +296,18 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
     let path = s.ingested.ledger.get(e.file as usize)?.path.clone();
     let offset = match &e.at {
         At::Line { line, text } => {
+            let shown = Scrubber::new().line(text.trim_end());
             return Some(Located {
                 path,
                 line: *line,
                 column: 1,
-                text: text.trim_end().to_string(),
+                text: shown.clone(),
                 label: e.label.clone(),
                 context: Some(Context {
                     first_line: *line,
-                    text: text.trim_end().to_string(),
+                    text: shown,
                 }),
-            })
+            });
         }
         At::Bytes { start, .. } => *start,
         At::Field {
@@ -285,20 +322,47 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
                 SourceFormat::Json => json_field(obj, field),
                 _ => yaml_field(obj, field),
             };
-            start + at.unwrap_or(0)
+            let offset = start + at.unwrap_or(0);
+            if is_secret(obj) {
+                // A Secret shows the cited line only, and none of its values.
+                let (line, column, line_text) = line_col(text, offset);
+                let mut shown = Scrubber::new().line(&line_text);
+                if field.starts_with("data") || field.starts_with("stringData") {
+                    shown = secrets::hide_values(&shown);
+                }
+                return Some(Located {
+                    path,
+                    line,
+                    column,
+                    text: shown.trim().to_string(),
+                    label: e.label.clone(),
+                    context: Some(Context {
+                        first_line: line,
+                        text: shown,
+                    }),
+                });
+            }
+            offset
         }
     };
     if offset > text.len() {
         return None;
     }
-    let (line, column, line_text) = line_col(text, offset);
+    let (line, column, _) = line_col(text, offset);
+    let context = context_of(text, offset);
+    let shown = context
+        .text
+        .split('\n')
+        .nth((line - context.first_line) as usize)
+        .unwrap_or("")
+        .to_string();
     Some(Located {
         path,
         line,
         column,
-        text: line_text,
+        text: shown,
         label: e.label.clone(),
-        context: Some(context_of(text, offset)),
+        context: Some(context),
     })
 }
 
@@ -639,8 +703,8 @@ mod tests {
             around(log, &[1, 4, 8]),
             vec![
                 (1, 1, "1\n2\n3".to_string()),
-                (4, 2, "2\n3\n4\n5\n6".to_string()),
-                (8, 6, "6\n7\n8".to_string()),
+                (4, 1, "1\n2\n3\n4\n5\n6".to_string()),
+                (8, 3, "3\n4\n5\n6\n7\n8".to_string()),
             ]
         );
         // Short texts, no final newline, CRLF, lines past the end.

@@ -1,48 +1,332 @@
-//! `--redact`: masks what should not reach a public ticket (IP addresses, e-mail addresses,
-//! bearer tokens and JSON Web Tokens) in a rendered report, whatever its format. Secret values
-//! never get this far: they are dropped when the snapshot is read.
+//! `--redact`: masks what should not reach a public ticket (IP addresses, host names that are
+//! not the cluster's own, e-mail addresses, bearer tokens and JSON Web Tokens) in a rendered
+//! report, whatever its format. Secret values never get this far: they are dropped when the
+//! snapshot is read.
 //!
 //! The masks contain no quotes or backslashes, so a JSON or SARIF report stays valid.
 
-/// The report with IP addresses, e-mail addresses and tokens masked.
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let boundary = i == 0 || !is_word(b[i - 1]);
-        if boundary {
-            if let Some(n) = bearer(&text[i..]) {
-                out.push_str("Bearer <token>");
-                i += n;
-                continue;
+use crate::model::{Cluster, Typed};
+use crate::secrets::{bearer, jwt};
+use k8s_openapi::api::core::v1::{Node, Pod, Service};
+use std::collections::{HashMap, HashSet};
+
+/// Masks a report's text. Host names are numbered in the order they first appear
+/// (`<host-1>`), so that the same host reads the same everywhere in the report.
+#[derive(Debug, Default)]
+pub struct Redactor {
+    /// Dotted names of the cluster's own objects and nodes (lower case): kept.
+    own: HashSet<String>,
+}
+
+impl Redactor {
+    /// A redactor that keeps the names of the cluster's objects and nodes.
+    pub fn new(cluster: &Cluster) -> Redactor {
+        let mut own = HashSet::new();
+        let mut keep = |name: &str| {
+            // `acme.com/team` (a label key, an extended resource) keeps its prefix.
+            let name = name.split('/').next().unwrap_or(name);
+            if name.contains('.') {
+                own.insert(name.to_ascii_lowercase());
             }
-            if let Some(n) = jwt(&text[i..]) {
-                out.push_str("<token>");
-                i += n;
-                continue;
+        };
+        for e in cluster.entries() {
+            let m = e.object.metadata();
+            m.name.as_deref().map(&mut keep);
+            // Label and annotation keys are the cluster's vocabulary, not hosts it talks to.
+            m.labels.iter().flatten().for_each(|(k, _)| keep(k));
+            m.annotations.iter().flatten().for_each(|(k, _)| keep(k));
+            if let Some(node) = Node::from_object(&e.object) {
+                let labels = m.labels.iter().flatten();
+                labels
+                    .filter(|(k, _)| k.as_str() == "kubernetes.io/hostname")
+                    .for_each(|(_, v)| keep(v));
+                let status = node.status.as_ref();
+                status
+                    .and_then(|s| s.capacity.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .for_each(|(k, _)| keep(k));
             }
-            if let Some(n) = email(&text[i..]) {
-                out.push_str("<email>");
-                i += n;
-                continue;
+            if let Some(svc) = Service::from_object(&e.object) {
+                let selector = svc.spec.as_ref().and_then(|s| s.selector.as_ref());
+                selector.into_iter().flatten().for_each(|(k, _)| keep(k));
             }
-            if let Some(n) = ipv4(&text[i..]) {
-                out.push_str("<ip>");
-                i += n;
-                continue;
-            }
-            if let Some(n) = ipv6(&text[i..]) {
-                out.push_str("<ip>");
-                i += n;
-                continue;
+            if let Some(pod) = Pod::from_object(&e.object) {
+                let spec = pod.spec.as_ref();
+                spec.and_then(|s| s.node_name.as_deref()).map(&mut keep);
+                for c in spec.iter().flat_map(|s| &s.containers) {
+                    let r = c.resources.as_ref();
+                    let limits = r.and_then(|r| r.limits.as_ref()).into_iter().flatten();
+                    let requests = r.and_then(|r| r.requests.as_ref()).into_iter().flatten();
+                    limits.chain(requests).for_each(|(k, _)| keep(k));
+                }
             }
         }
-        let ch = text[i..].chars().next().unwrap_or(' ');
-        out.push(ch);
-        i += ch.len_utf8().max(1);
+        Redactor { own }
     }
-    out
+
+    /// The text with IP addresses, foreign host names, e-mail addresses and tokens masked.
+    pub fn redact(&self, text: &str) -> String {
+        let mut hosts: HashMap<String, usize> = HashMap::new();
+        let mut out = String::with_capacity(text.len());
+        let b = text.as_bytes();
+        let mut i = 0;
+        let mut after_escape = false;
+        while i < b.len() {
+            // Colour codes are copied as they are; what follows one starts a word.
+            if b[i] == 0x1b {
+                let n = escape(&b[i..]);
+                out.push_str(&text[i..i + n]);
+                i += n;
+                after_escape = true;
+                continue;
+            }
+            let boundary = i == 0 || after_escape || !is_word(b[i - 1]);
+            after_escape = false;
+            if boundary {
+                if let Some(n) = bearer(&text[i..]) {
+                    out.push_str("Bearer <token>");
+                    i += n;
+                    continue;
+                }
+                if let Some(n) = jwt(&text[i..]) {
+                    out.push_str("<token>");
+                    i += n;
+                    continue;
+                }
+                if let Some(n) = email(&text[i..]) {
+                    out.push_str("<email>");
+                    i += n;
+                    continue;
+                }
+                if let Some(n) = ipv4(&text[i..]) {
+                    out.push_str("<ip>");
+                    i += n;
+                    continue;
+                }
+                if let Some(n) = ipv6(&text[i..]) {
+                    out.push_str("<ip>");
+                    i += n;
+                    continue;
+                }
+                if let Some(n) = host(&text[i..]) {
+                    let name = text[i..i + n].to_ascii_lowercase();
+                    if self.foreign(&name) {
+                        let next = hosts.len() + 1;
+                        let k = *hosts.entry(name).or_insert(next);
+                        out.push_str(&format!("<host-{k}>"));
+                    } else {
+                        out.push_str(&text[i..i + n]);
+                    }
+                    i += n;
+                    continue;
+                }
+            }
+            let ch = text[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8().max(1);
+        }
+        out
+    }
+
+    /// A host name that is neither the cluster's own nor a well-known public one.
+    fn foreign(&self, name: &str) -> bool {
+        if self.own.contains(name) {
+            return false;
+        }
+        // In-cluster DNS: `api.shop.svc`, `api.shop.svc.cluster.local`.
+        let in_cluster = name.ends_with(".svc")
+            || name.contains(".svc.")
+            || name.ends_with(".cluster.local")
+            || name.ends_with(".local");
+        let public = PUBLIC
+            .iter()
+            .any(|d| name == *d || name.strip_suffix(d).is_some_and(|p| p.ends_with('.')));
+        !(in_cluster || public)
+    }
+}
+
+/// The report with IP addresses, e-mail addresses, tokens and host names masked, keeping no
+/// cluster names (see [`Redactor::new`] to keep them).
+pub fn redact(text: &str) -> String {
+    Redactor::default().redact(text)
+}
+
+/// Public domains of the Kubernetes ecosystem, its registries and code hosts: naming them
+/// tells nothing about the cluster.
+const PUBLIC: &[&str] = &[
+    "kubernetes.io",
+    "k8s.io",
+    "docker.io",
+    "docker.com",
+    "ghcr.io",
+    "github.com",
+    "github.io",
+    "githubusercontent.com",
+    "gitlab.com",
+    "quay.io",
+    "gcr.io",
+    "pkg.dev",
+    "mcr.microsoft.com",
+    "public.ecr.aws",
+    "helm.sh",
+    "rancher.io",
+    "openshift.io",
+    "redhat.io",
+    "redhat.com",
+    "x-k8s.io",
+    "cncf.io",
+    "golang.org",
+    "go.dev",
+    "python.org",
+    "pypi.org",
+    "npmjs.org",
+    "example.com",
+    "nvidia.com",
+    "amd.com",
+    "intel.com",
+    "google.com",
+    "googleapis.com",
+    "karpenter.sh",
+    "istio.io",
+    "linkerd.io",
+    "cert-manager.io",
+    "prometheus.io",
+    "argoproj.io",
+    "fluxcd.io",
+    "cilium.io",
+    "projectcalico.org",
+    "tigera.io",
+    "longhorn.io",
+    "cattle.io",
+    "k3s.io",
+    "example.org",
+];
+
+/// Last labels that make a dotted word a host name. File extensions that are also country
+/// codes (`.py`, `.sh`, `.rs`, `.pl`, `.md`, `.so`) are left out on purpose.
+const TLDS: &[&str] = &[
+    "com",
+    "net",
+    "org",
+    "io",
+    "info",
+    "biz",
+    "dev",
+    "cloud",
+    "ai",
+    "co",
+    "me",
+    "tech",
+    "xyz",
+    "online",
+    "site",
+    "internal",
+    "local",
+    "lan",
+    "corp",
+    "home",
+    "intranet",
+    "localdomain",
+    "gov",
+    "edu",
+    "mil",
+    "int",
+    "eu",
+    "us",
+    "uk",
+    "de",
+    "fr",
+    "nl",
+    "be",
+    "at",
+    "ch",
+    "se",
+    "no",
+    "fi",
+    "dk",
+    "es",
+    "it",
+    "pt",
+    "ie",
+    "cz",
+    "ru",
+    "ua",
+    "jp",
+    "cn",
+    "kr",
+    "tw",
+    "hk",
+    "sg",
+    "in",
+    "au",
+    "nz",
+    "ca",
+    "br",
+    "mx",
+    "ar",
+    "za",
+    "il",
+    "tr",
+    "gr",
+    "ro",
+    "hu",
+    "aws",
+];
+
+/// First words of Kubernetes field paths.
+const FIELD_ROOTS: &[&str] = &[
+    "spec",
+    "status",
+    "metadata",
+    "data",
+    "stringData",
+    "template",
+];
+
+/// A dotted name (`vault.acme.io`, `db-1.prod.example.net`) whose last label is a top-level
+/// domain; its length in bytes.
+fn host(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut labels = 0;
+    let mut last = 0..0;
+    loop {
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-') {
+            i += 1;
+        }
+        if i == start || b[start] == b'-' || b[i - 1] == b'-' {
+            return None;
+        }
+        labels += 1;
+        last = start..i;
+        if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(|c| c.is_ascii_alphanumeric()) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let tld = &s[last];
+    // Field paths (`spec.selector.app`) are not host names.
+    let first = &s[..s.find('.').unwrap_or(0)];
+    if FIELD_ROOTS.contains(&first) {
+        return None;
+    }
+    let ends =
+        !matches!(b.get(i), Some(c) if c.is_ascii_alphanumeric() || *c == b'_' || *c == b'@');
+    (labels >= 2 && ends && TLDS.iter().any(|t| tld.eq_ignore_ascii_case(t))).then_some(i)
+}
+
+/// The length of an ANSI escape sequence (`ESC [ ... m`).
+fn escape(b: &[u8]) -> usize {
+    if b.get(1) != Some(&b'[') {
+        return 1;
+    }
+    b.iter()
+        .skip(2)
+        .position(|c| c.is_ascii_alphabetic())
+        .map_or(b.len(), |p| p + 3)
 }
 
 fn is_word(c: u8) -> bool {
@@ -149,39 +433,49 @@ fn email(s: &str) -> Option<usize> {
         .then_some(local + 1 + d.len())
 }
 
-/// `Bearer <token>` (any case), the token at least 8 characters.
-fn bearer(s: &str) -> Option<usize> {
-    let head = s.get(..7)?;
-    if !head.eq_ignore_ascii_case("bearer ") {
-        return None;
-    }
-    let token = s[7..]
-        .bytes()
-        .take_while(|c| c.is_ascii_alphanumeric() || b"-._~+/=".contains(c))
-        .count();
-    (token >= 8).then_some(7 + token)
-}
-
-/// A JSON Web Token: three base64url parts, the first starting `eyJ`.
-fn jwt(s: &str) -> Option<usize> {
-    if !s.starts_with("eyJ") {
-        return None;
-    }
-    let b = s.as_bytes();
-    let mut i = 0;
-    let mut dots = 0;
-    while i < b.len() && (b[i].is_ascii_alphanumeric() || b"-_.".contains(&b[i])) {
-        if b[i] == b'.' {
-            dots += 1;
-        }
-        i += 1;
-    }
-    (dots == 2 && i >= 20).then_some(i)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{redact, Redactor};
+
+    #[test]
+    fn masks_foreign_host_names_and_keeps_the_clusters_own() {
+        let mut r = Redactor::default();
+        r.own.insert("ip-10-0-1-23.ec2.internal".into());
+        assert_eq!(
+            r.redact(
+                "dial tcp: lookup vault.acme-corp.com: no such host; \
+                 GET https://vault.acme-corp.com:8200/v1 and db.prod.acme.net failed"
+            ),
+            "dial tcp: lookup <host-1>: no such host; \
+             GET https://<host-1>:8200/v1 and <host-2> failed"
+        );
+        assert_eq!(
+            r.redact("registry.acme.io/team/api:1.2 on ip-10-0-1-23.ec2.internal"),
+            "<host-1>/team/api:1.2 on ip-10-0-1-23.ec2.internal"
+        );
+        // In-cluster DNS, public registries and label keys, files and code stay.
+        for kept in [
+            "api.shop.svc.cluster.local:8000",
+            "kubernetes.default.svc",
+            "docker.io/library/nginx:1.25",
+            "registry.k8s.io/pause:3.9",
+            "app.kubernetes.io/name",
+            "cluster-resources/pods/default.json",
+            "File \"/app/main.py\", line 14",
+            "os.environ[\"MAX\"] in run.sh",
+            "kube-root-ca.crt",
+            "v1.30.2",
+            "io.netty.channel.AbstractChannel",
+            "change `spec.selector.app` or spec.template.metadata.labels.io",
+        ] {
+            assert_eq!(r.redact(kept), kept);
+        }
+        // Colour codes do not hide a name.
+        assert_eq!(
+            r.redact("\x1b[31mvault.acme.com\x1b[0m"),
+            "\x1b[31m<host-1>\x1b[0m"
+        );
+    }
 
     #[test]
     fn masks_addresses_mails_and_tokens() {
