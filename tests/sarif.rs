@@ -78,8 +78,14 @@ fn str_at<'a>(v: &'a Value, ptr: &str, ctx: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{ctx}: {ptr} is missing or not a string"))
 }
 
-/// Checks every artifactLocation below `v`: a relative URI of a ledger path.
-fn check_artifact_locations(v: &Value, ledger: &BTreeSet<String>, ctx: &str, seen: &mut usize) {
+/// Checks every artifactLocation below `v`: a relative URI of a ledger path of the input its
+/// base id names (`SNAPSHOT`, or `SNAPSHOT<n>` for input n of several).
+fn check_artifact_locations(
+    v: &Value,
+    ledger: &BTreeSet<(String, String)>,
+    ctx: &str,
+    seen: &mut usize,
+) {
     match v {
         Value::Object(m) => {
             for (k, child) in m {
@@ -93,8 +99,11 @@ fn check_artifact_locations(v: &Value, ledger: &BTreeSet<String>, ctx: &str, see
                         !path.split('/').any(|s| s == ".."),
                         "{ctx}: uri leaves the snapshot {uri}"
                     );
-                    assert!(ledger.contains(&path), "{ctx}: {path} is not in the ledger");
-                    assert_eq!(str_at(child, "/uriBaseId", ctx), sarif::BASE_ID);
+                    let base = str_at(child, "/uriBaseId", ctx).to_string();
+                    assert!(
+                        ledger.contains(&(base.clone(), path.clone())),
+                        "{ctx}: {path} is not in the ledger of {base}"
+                    );
                     *seen += 1;
                 }
                 check_artifact_locations(child, ledger, ctx, seen);
@@ -138,7 +147,17 @@ fn check(s: &ktriage::Snapshot, text: &str, ctx: &str) {
     assert_eq!(str_at(&log, "/version", ctx), "2.1.0");
     let runs = log["runs"].as_array().expect("runs is an array");
     assert_eq!(runs.len(), 1, "{ctx}: one run");
-    let ledger: BTreeSet<String> = s.ingested.ledger.iter().map(|l| l.path.clone()).collect();
+    let several = s.ingested.inputs.len() > 1;
+    let base = |input: Option<usize>| match (several, input) {
+        (true, i) => format!("{}{}", sarif::BASE_ID, i.unwrap_or(0) + 1),
+        (false, _) => sarif::BASE_ID.to_string(),
+    };
+    let ledger: BTreeSet<(String, String)> = s
+        .ingested
+        .ledger
+        .iter()
+        .map(|l| (base(l.input), l.path.clone()))
+        .collect();
     for run in runs {
         assert_eq!(str_at(run, "/tool/driver/name", ctx), "ktriage");
         let rules = run
@@ -227,11 +246,26 @@ fn check(s: &ktriage::Snapshot, text: &str, ctx: &str) {
                 }
             }
         }
-        assert!(
-            run.pointer("/originalUriBaseIds/SNAPSHOT/description/text")
-                .is_some_and(Value::is_string),
-            "{ctx}: SNAPSHOT base id undescribed"
+        // Every base id is described: one for the snapshot, or one per input.
+        let bases = run["originalUriBaseIds"].as_object().expect("base ids");
+        let wanted: BTreeSet<String> = if several {
+            (0..s.ingested.inputs.len())
+                .map(|i| base(Some(i)))
+                .collect()
+        } else {
+            BTreeSet::from([base(None)])
+        };
+        assert_eq!(
+            bases.keys().cloned().collect::<BTreeSet<_>>(),
+            wanted,
+            "{ctx}"
         );
+        for (id, b) in bases {
+            assert!(
+                b.pointer("/description/text").is_some_and(Value::is_string),
+                "{ctx}: base id {id} undescribed"
+            );
+        }
         let mut seen = 0;
         check_artifact_locations(run, &ledger, ctx, &mut seen);
         if !results.is_empty() {
@@ -284,4 +318,41 @@ fn demo_is_deterministic() {
 fn demo_sarif_report() {
     let (_, text) = render(&demo());
     insta::assert_snapshot!("demo_sarif", text);
+}
+
+#[test]
+fn several_inputs_get_a_base_each() {
+    // Two folders, each with its own `pods.yaml`: the same URI under two base ids.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules");
+    let inputs = [
+        root.join("KT-CREATE-003/fail-configmap-key-missing"),
+        root.join("KT-CREATE-001/fail-pulling-23m"),
+    ];
+    let (s, text) = render(&inputs);
+    check(&s, &text, "two inputs");
+    let log: Value = serde_json::from_str(&text).unwrap();
+    let artifacts: Vec<(String, String)> = log["runs"][0]["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["location"]["uriBaseId"].as_str().unwrap().to_string(),
+                a["location"]["uri"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        artifacts.contains(&("SNAPSHOT1".into(), "pods.yaml".into())),
+        "{artifacts:?}"
+    );
+    assert!(
+        artifacts.contains(&("SNAPSHOT2".into(), "pods.yaml".into())),
+        "{artifacts:?}"
+    );
+    let bases = &log["runs"][0]["originalUriBaseIds"];
+    assert!(bases["SNAPSHOT1"]["description"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("fail-configmap-key-missing"));
 }

@@ -19,6 +19,9 @@ use std::path::Path;
 pub struct Located {
     /// Path of the file inside the snapshot.
     pub path: String,
+    /// Index of the input the file is in (only when several were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<usize>,
     /// 1-based line.
     pub line: u64,
     /// 1-based column (in characters).
@@ -293,12 +296,14 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
 
 /// Resolves one piece of evidence against the text of its file (log lines need none).
 pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
-    let path = s.ingested.ledger.get(e.file as usize)?.path.clone();
+    let entry = s.ingested.ledger.get(e.file as usize)?;
+    let (path, input) = (entry.path.clone(), entry.input);
     let offset = match &e.at {
         At::Line { line, text } => {
             let shown = Scrubber::new().line(text.trim_end());
             return Some(Located {
                 path,
+                input,
                 line: *line,
                 column: 1,
                 text: shown.clone(),
@@ -332,6 +337,7 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
                 }
                 return Some(Located {
                     path,
+                    input,
                     line,
                     column,
                     text: shown.trim().to_string(),
@@ -358,6 +364,7 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
         .to_string();
     Some(Located {
         path,
+        input,
         line,
         column,
         text: shown,

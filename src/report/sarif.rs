@@ -34,7 +34,7 @@ struct Log<'a> {
 struct Run<'a> {
     tool: Tool,
     invocations: [Invocation; 1],
-    original_uri_base_ids: BTreeMap<&'static str, BaseLocation>,
+    original_uri_base_ids: BTreeMap<String, BaseLocation>,
     column_kind: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     artifacts: Vec<Artifact>,
@@ -108,7 +108,7 @@ struct Artifact {
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
-    uri_base_id: &'static str,
+    uri_base_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     index: Option<usize>,
 }
@@ -231,28 +231,55 @@ pub fn relative_uri(path: &str) -> Option<String> {
     Some(out)
 }
 
-/// The text that describes the snapshot root, the base of every URI.
-fn base_description(s: &Snapshot) -> String {
-    let inputs: Vec<String> = s
-        .ingested
-        .inputs
-        .iter()
-        .map(|i| {
-            if i.root.is_empty() {
-                i.path.clone()
-            } else {
-                format!("{} (folder {} inside it)", i.path, i.root)
-            }
-        })
-        .collect();
-    if inputs.is_empty() {
-        "The snapshot root.".to_string()
-    } else {
-        format!(
-            "The snapshot root: {}. Paths are relative to it (inside the archive for archives).",
-            inputs.join(", ")
-        )
+/// The base id of an input's paths: `SNAPSHOT`, or `SNAPSHOT1`, `SNAPSHOT2`... when several
+/// inputs were given (numbered from 1 in the order given).
+fn base_id(input: Option<usize>) -> String {
+    match input {
+        None => BASE_ID.to_string(),
+        Some(i) => format!("{BASE_ID}{}", i + 1),
     }
+}
+
+/// The base ids with what each one is: the snapshot root, or the root of each input.
+fn bases(s: &Snapshot) -> BTreeMap<String, BaseLocation> {
+    let describe = |i: &crate::ingest::InputSummary| {
+        if matches!(
+            i.kind,
+            crate::source::InputKind::File | crate::source::InputKind::CompressedFile
+        ) {
+            format!("the folder of {}", i.path)
+        } else if i.root.is_empty() {
+            i.path.clone()
+        } else {
+            format!("{} (folder {} inside it)", i.path, i.root)
+        }
+    };
+    let inputs = &s.ingested.inputs;
+    let text = |t: String| BaseLocation {
+        description: Text { text: t },
+    };
+    if inputs.len() <= 1 {
+        let t = match inputs.first() {
+            Some(i) => format!(
+                "The snapshot root: {}. Paths are relative to it (inside the archive for archives).",
+                describe(i)
+            ),
+            None => "The snapshot root.".to_string(),
+        };
+        return BTreeMap::from([(BASE_ID.to_string(), text(t))]);
+    }
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let t = format!(
+                "Input {} of the snapshot: {}. Paths are relative to it (inside the archive for archives).",
+                n + 1,
+                describe(i)
+            );
+            (base_id(Some(n)), text(t))
+        })
+        .collect()
 }
 
 /// The tags of a rule: `kubernetes` and its area (`crash`, `oom`...).
@@ -313,11 +340,15 @@ fn fingerprint(f: &Finding) -> String {
 pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
     let located = super::locate_findings(s, &d.findings);
     // Every cited file, once, in path order.
-    let artifacts: BTreeMap<String, usize> = {
-        let mut uris: Vec<String> = located
+    // One base per input when there are several, so that equal paths in two inputs differ.
+    let several = s.ingested.inputs.len() > 1;
+    let base_of = |l: &Located| base_id(several.then(|| l.input.unwrap_or(0)));
+    // Every cited file, once, in base and path order.
+    let artifacts: BTreeMap<(String, String), usize> = {
+        let mut uris: Vec<(String, String)> = located
             .iter()
             .flatten()
-            .filter_map(|l| relative_uri(&l.path))
+            .filter_map(|l| Some((base_of(l), relative_uri(&l.path)?)))
             .collect();
         uris.sort();
         uris.dedup();
@@ -325,11 +356,12 @@ pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
     };
     let physical = |l: &Located| -> Option<PhysicalLocation> {
         let uri = relative_uri(&l.path)?;
-        let index = artifacts.get(&uri).copied();
+        let base = base_of(l);
+        let index = artifacts.get(&(base.clone(), uri.clone())).copied();
         Some(PhysicalLocation {
             artifact_location: ArtifactLocation {
                 uri,
-                uri_base_id: BASE_ID,
+                uri_base_id: base,
                 index,
             },
             region: Region {
@@ -419,21 +451,14 @@ pub fn render(s: &Snapshot, d: &Diagnosis) -> String {
             invocations: [Invocation {
                 execution_successful: true,
             }],
-            original_uri_base_ids: BTreeMap::from([(
-                BASE_ID,
-                BaseLocation {
-                    description: Text {
-                        text: base_description(s),
-                    },
-                },
-            )]),
+            original_uri_base_ids: bases(s),
             column_kind: "unicodeCodePoints",
             artifacts: artifacts
                 .into_keys()
-                .map(|uri| Artifact {
+                .map(|(base, uri)| Artifact {
                     location: ArtifactLocation {
                         uri,
-                        uri_base_id: BASE_ID,
+                        uri_base_id: base,
                         index: None,
                     },
                 })
