@@ -211,7 +211,7 @@ fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis, style: Style) {
         let _ = writeln!(o, "Findings: none");
         return;
     }
-    let located = super::locate_findings(s, &d.findings);
+    let located = super::locate_for_reading(s, &d.findings);
     let by_id = d.by_id();
     let _ = writeln!(
         o,

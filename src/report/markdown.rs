@@ -114,7 +114,7 @@ fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis) {
         let _ = writeln!(o);
     }
 
-    let located = super::locate_findings(s, &d.findings);
+    let located = super::locate_for_reading(s, &d.findings);
     let by_id = d.by_id();
     // Where each finding was listed in full (incident number), so it is listed once.
     let mut listed: BTreeMap<&str, usize> = BTreeMap::new();
