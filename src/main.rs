@@ -128,9 +128,16 @@ fn style(args: &ktriage::cli::AnalyzeArgs) -> report::annotate::Style {
         ColorWhen::Never => false,
         ColorWhen::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
+    // `COLUMNS` first (scripts and tests set it), then the terminal's own width.
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse::<usize>().ok())
+        .or_else(|| {
+            terminal
+                .then(terminal_size::terminal_size)
+                .flatten()
+                .map(|(w, _)| w.0 as usize)
+        })
         .filter(|w| *w >= 40)
         .unwrap_or(100);
     report::annotate::Style {
