@@ -1,7 +1,7 @@
 //! Evidence lands on the field it names: for every finding on the demo and on every rule
 //! fixture, a field of a JSON or YAML object is cited at the line that holds that field's key
 //! (not at the start of the object, which is where a field that could not be found would fall
-//! back to).
+//! back to), and the human report underlines each piece of evidence at its line and column.
 
 mod common;
 
@@ -68,6 +68,76 @@ fn fields_are_cited_at_their_own_line() {
     assert!(
         wrong.is_empty(),
         "{} fields cited elsewhere:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Where the underline under a rendered source line starts, in characters after the gutter:
+/// the line `  57 | KeyError: ...` followed by `     : ^^^^`.
+fn underline_starts(rendered: &str, line: u64, text: &str) -> Vec<usize> {
+    let lines: Vec<&str> = rendered.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let Some((gutter, body)) = l.split_once(" | ") else {
+            continue;
+        };
+        if gutter.trim() != line.to_string() || body != text {
+            continue;
+        }
+        let bar = gutter.len() + 1;
+        // The underline line that follows (`:` in the bar's column): `^^^|^^^` under a span,
+        // a lone `|` under a span of one character.
+        if let Some(u) = lines.get(i + 1).filter(|u| u.get(bar..=bar) == Some(":")) {
+            let marks = u.get(bar + 2..).unwrap_or("");
+            let mut prev = ' ';
+            for (c, ch) in marks.chars().enumerate() {
+                if (ch == '^' || ch == '|') && prev == ' ' {
+                    out.push(c);
+                }
+                prev = ch;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn human_labels_land_on_the_cited_line_and_column() {
+    use ktriage::report::annotate::{finding, Style};
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for inputs in cases() {
+        let s = ktriage::load(&inputs, &Default::default()).unwrap();
+        let d = s.diagnose(&Default::default());
+        let located = ktriage::report::locate_findings(&s, &d.findings);
+        for (f, locs) in d.findings.iter().zip(&located) {
+            let style = Style {
+                width: 400,
+                ..Style::default()
+            };
+            let rendered = finding(f, locs, style);
+            for l in locs {
+                // Columns are in characters; the gutter math below needs one byte each.
+                if !l.text.is_ascii() || l.text.contains('\t') {
+                    continue;
+                }
+                checked += 1;
+                let starts = underline_starts(&rendered, l.line, l.text.trim_end());
+                let want = (l.column - 1) as usize;
+                if !starts.contains(&want) {
+                    wrong.push(format!(
+                        "{inputs:?}: {} {}: {}:{}:{} `{}` underlined at {starts:?}",
+                        f.code, f.object, l.path, l.line, l.column, l.text
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} labels checked");
+    assert!(
+        wrong.is_empty(),
+        "{} labels elsewhere:\n{}",
         wrong.len(),
         wrong.join("\n")
     );

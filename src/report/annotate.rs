@@ -110,6 +110,14 @@ impl Snippet {
     }
 
     /// The span of a place's cited text, in the snippet's offsets.
+    /// The text at `len` bytes from `offset` (the snippet's offsets), within one chunk.
+    fn text_at(&self, offset: usize, len: usize) -> Option<&str> {
+        let chunk = self.chunks.iter().rev().find(|c| c.base <= offset)?;
+        chunk
+            .text
+            .get(offset - chunk.base..offset - chunk.base + len)
+    }
+
     /// The underline stops at `room` characters from the line start.
     fn span(&self, l: &Located, room: usize) -> Option<SourceSpan> {
         let chunk = self.chunks.iter().find(|c| {
@@ -124,9 +132,13 @@ impl Snippet {
             .nth(l.column.saturating_sub(1) as usize)
             .or_else(|| line.char_indices().last())
             .map_or(0, |(i, _)| i);
+        let chars = match l.width {
+            Some(w) => room.min(l.column.saturating_sub(1) as usize + w as usize),
+            None => room,
+        };
         let end = line
             .char_indices()
-            .nth(room)
+            .nth(chars)
             .map_or(line.len(), |(i, _)| i)
             .max(col + 1);
         let len = line[col..end.min(line.len())].trim_end().len().max(1);
@@ -223,12 +235,25 @@ fn annotated(path: &str, places: &[&Located], style: Style) -> (Option<Snippet>,
     let room = style.width.saturating_sub(12).max(40);
     let mark = if style.unicode { "…" } else { "..." };
     let snippet = Snippet::new(path, places, room, mark);
-    let labels: Vec<LabeledSpan> = places
+    let mut spans: Vec<(SourceSpan, &str)> = places
         .iter()
-        .filter_map(|l| {
-            let span = snippet.span(l, room)?;
-            Some(LabeledSpan::new_with_span(Some(l.label.clone()), span))
-        })
+        .filter_map(|l| Some((snippet.span(l, room)?, l.label.as_str())))
+        .collect();
+    // Several places on one line (a describe table row): each underline stops where the next
+    // place starts, so that every label points at its own text.
+    spans.sort_by_key(|(s, _)| s.offset());
+    for i in 1..spans.len() {
+        let (next, cur) = (spans[i].0, spans[i - 1].0);
+        if next.offset() > cur.offset() && next.offset() < cur.offset() + cur.len() {
+            let len = snippet
+                .text_at(cur.offset(), next.offset() - cur.offset())
+                .map_or(1, |t| t.trim_end().len().max(1));
+            spans[i - 1].0 = SourceSpan::new(cur.offset().into(), len);
+        }
+    }
+    let labels: Vec<LabeledSpan> = spans
+        .into_iter()
+        .map(|(span, label)| LabeledSpan::new_with_span(Some(label.to_string()), span))
         .collect();
     if labels.is_empty() {
         (None, labels)

@@ -33,6 +33,10 @@ pub struct Located {
     /// The lines around it, for reports that show the source.
     #[serde(skip)]
     pub context: Option<Context>,
+    /// How many characters the cited text spans, when known exactly (describe text); otherwise
+    /// it runs to the end of the line.
+    #[serde(skip)]
+    pub width: Option<u64>,
 }
 
 /// A few lines of a file around a cited line.
@@ -298,6 +302,7 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
 pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
     let entry = s.ingested.ledger.get(e.file as usize)?;
     let (path, input) = (entry.path.clone(), entry.input);
+    let mut width = None;
     let offset = match &e.at {
         At::Line { line, text } => {
             let shown = Scrubber::new().line(text.trim_end());
@@ -312,9 +317,16 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
                     first_line: *line,
                     text: shown,
                 }),
+                width: None,
             });
         }
-        At::Bytes { start, .. } => *start,
+        At::Bytes { start, end } => {
+            // Within its line, in characters.
+            let bytes = text.get(*start..(*end).min(text.len())).unwrap_or_default();
+            let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+            width = Some(String::from_utf8_lossy(first).trim_end().chars().count() as u64);
+            *start
+        }
         At::Field {
             start,
             end,
@@ -346,6 +358,7 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
                         first_line: line,
                         text: shown,
                     }),
+                    width: None,
                 });
             }
             offset
@@ -370,6 +383,7 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
         text: shown,
         label: e.label.clone(),
         context: Some(context),
+        width: width.filter(|w| *w > 0),
     })
 }
 
