@@ -179,6 +179,24 @@ fn footer(o: &mut String, s: &Snapshot, d: &Diagnosis, style: Style) {
     }
 }
 
+/// `text` in an ANSI style (`1` bold, `31` red...) when the report has colour.
+fn paint(text: &str, code: &str, style: Style) -> String {
+    if style.color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The colour of a severity, as miette gives it: errors red, warnings yellow, info cyan.
+fn severity_colour(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Info => "1;36",
+    }
+}
+
 /// `1 incident`, `2 incidents`.
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -224,12 +242,13 @@ fn findings(o: &mut String, s: &Snapshot, d: &Diagnosis, style: Style) {
     for (n, inc) in d.incidents.iter().enumerate() {
         let _ = writeln!(o);
         let _ = writeln!(o, "{}", rule(style));
+        let head = format!("Incident {} of {}", n + 1, d.incidents.len());
+        let severity = format!("[{}]", inc.severity);
         let _ = writeln!(
             o,
-            "Incident {} of {} [{}] {}",
-            n + 1,
-            d.incidents.len(),
-            inc.severity,
+            "{} {} {}",
+            paint(&head, "1", style),
+            paint(&severity, severity_colour(inc.severity), style),
             inc.title
         );
         let breaks = inc.impact.to_string();
