@@ -330,32 +330,27 @@ fn color_only_when_asked_or_on_a_terminal() {
 #[test]
 fn several_inputs_show_paths_to_open() {
     // With several inputs, each cited file is named as it can be opened from here.
-    let out = ktriage()
-        .args([
-            "analyze",
-            "testdata/rules/KT-CREATE-003/fail-configmap-key-missing",
-            "testdata/rules/KT-CREATE-001/fail-pulling-23m/pods.yaml",
-            "--color",
-            "never",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let report = |format: &str| {
+        let out = ktriage()
+            .args([
+                "analyze",
+                "testdata/rules/KT-CREATE-003/fail-configmap-key-missing",
+                "testdata/rules/KT-CREATE-001/fail-pulling-23m/pods.yaml",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = report("human");
     assert!(
         text.contains("[testdata/rules/KT-CREATE-003/fail-configmap-key-missing/pods.yaml:33:13]"),
         "{text}"
     );
-    let md = ktriage()
-        .args([
-            "analyze",
-            "testdata/rules/KT-CREATE-003/fail-configmap-key-missing",
-            "testdata/rules/KT-CREATE-001/fail-pulling-23m/pods.yaml",
-            "--format",
-            "markdown",
-        ])
-        .output()
-        .unwrap();
-    let md = String::from_utf8(md.stdout).unwrap();
+    let md = report("markdown");
     assert!(
         md.contains("testdata/rules/KT-CREATE-003/fail-configmap-key-missing/configmaps.yaml"),
         "{md}"

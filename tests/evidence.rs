@@ -5,6 +5,7 @@
 
 mod common;
 
+use ktriage::report::locate::Located;
 use ktriage::rules::At;
 use std::path::{Path, PathBuf};
 
@@ -33,37 +34,44 @@ fn last_key(path: &str) -> Option<String> {
     Some(path.rsplit('.').next()?.to_string())
 }
 
-#[test]
-fn fields_are_cited_at_their_own_line() {
-    let mut wrong = Vec::new();
-    let mut checked = 0;
+/// Every finding of every case with its located evidence.
+fn each_finding(mut visit: impl FnMut(&[PathBuf], &ktriage::rules::Finding, &[Located])) {
     for inputs in cases() {
         let s = ktriage::load(&inputs, &Default::default()).unwrap();
         let d = s.diagnose(&Default::default());
         let located = ktriage::report::locate_findings(&s, &d.findings);
         for (f, locs) in d.findings.iter().zip(&located) {
-            assert_eq!(
-                locs.len(),
-                f.evidence.len(),
-                "{inputs:?}: every piece of evidence of {} {} is located",
-                f.code,
-                f.object
-            );
-            for (e, l) in f.evidence.iter().zip(locs) {
-                let At::Field { path, .. } = &e.at else {
-                    continue;
-                };
-                let Some(key) = last_key(path) else { continue };
-                checked += 1;
-                if !l.text.contains(&key) {
-                    wrong.push(format!(
-                        "{inputs:?}: {} {}: `{path}` cited at {}:{} `{}`",
-                        f.code, f.object, l.path, l.line, l.text
-                    ));
-                }
-            }
+            visit(&inputs, f, locs);
         }
     }
+}
+
+#[test]
+fn fields_are_cited_at_their_own_line() {
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    each_finding(|inputs, f, locs| {
+        assert_eq!(
+            locs.len(),
+            f.evidence.len(),
+            "{inputs:?}: every piece of evidence of {} {} is located",
+            f.code,
+            f.object
+        );
+        for (e, l) in f.evidence.iter().zip(locs) {
+            let At::Field { path, .. } = &e.at else {
+                continue;
+            };
+            let Some(key) = last_key(path) else { continue };
+            checked += 1;
+            if !l.text.contains(&key) {
+                wrong.push(format!(
+                    "{inputs:?}: {} {}: `{path}` cited at {}:{} `{}`",
+                    f.code, f.object, l.path, l.line, l.text
+                ));
+            }
+        }
+    });
     assert!(checked > 500, "only {checked} fields checked");
     assert!(
         wrong.is_empty(),
@@ -107,33 +115,28 @@ fn human_labels_land_on_the_cited_line_and_column() {
     use ktriage::report::annotate::{finding, Style};
     let mut wrong = Vec::new();
     let mut checked = 0;
-    for inputs in cases() {
-        let s = ktriage::load(&inputs, &Default::default()).unwrap();
-        let d = s.diagnose(&Default::default());
-        let located = ktriage::report::locate_findings(&s, &d.findings);
-        for (f, locs) in d.findings.iter().zip(&located) {
-            let style = Style {
-                width: 400,
-                ..Style::default()
-            };
-            let rendered = finding(f, locs, style);
-            for l in locs {
-                // Columns are in characters; the gutter math below needs one byte each.
-                if !l.text.is_ascii() || l.text.contains('\t') {
-                    continue;
-                }
-                checked += 1;
-                let starts = underline_starts(&rendered, l.line, l.text.trim_end());
-                let want = (l.column - 1) as usize;
-                if !starts.contains(&want) {
-                    wrong.push(format!(
-                        "{inputs:?}: {} {}: {}:{}:{} `{}` underlined at {starts:?}",
-                        f.code, f.object, l.path, l.line, l.column, l.text
-                    ));
-                }
+    each_finding(|inputs, f, locs| {
+        let style = Style {
+            width: 400,
+            ..Style::default()
+        };
+        let rendered = finding(f, locs, style);
+        for l in locs {
+            // Columns are in characters; the gutter math below needs one byte each.
+            if !l.text.is_ascii() || l.text.contains('\t') {
+                continue;
+            }
+            checked += 1;
+            let starts = underline_starts(&rendered, l.line, l.text.trim_end());
+            let want = (l.column - 1) as usize;
+            if !starts.contains(&want) {
+                wrong.push(format!(
+                    "{inputs:?}: {} {}: {}:{}:{} `{}` underlined at {starts:?}",
+                    f.code, f.object, l.path, l.line, l.column, l.text
+                ));
             }
         }
-    }
+    });
     assert!(checked > 500, "only {checked} labels checked");
     assert!(
         wrong.is_empty(),

@@ -84,28 +84,19 @@ impl Redactor {
             let boundary = i == 0 || after_escape || !is_word(b[i - 1]);
             after_escape = false;
             if boundary {
-                if let Some(n) = bearer(&text[i..]) {
-                    out.push_str("Bearer <token>");
-                    i += n;
-                    continue;
-                }
-                if let Some(n) = jwt(&text[i..]) {
-                    out.push_str("<token>");
-                    i += n;
-                    continue;
-                }
-                if let Some(n) = email(&text[i..]) {
-                    out.push_str("<email>");
-                    i += n;
-                    continue;
-                }
-                if let Some(n) = ipv4(&text[i..]) {
-                    out.push_str("<ip>");
-                    i += n;
-                    continue;
-                }
-                if let Some(n) = ipv6(&text[i..]) {
-                    out.push_str("<ip>");
+                // The first matcher that matches here, in this order, masks what it matched.
+                const MASKS: [(Matcher, &str); 5] = [
+                    (bearer, "Bearer <token>"),
+                    (jwt, "<token>"),
+                    (email, "<email>"),
+                    (ipv4, "<ip>"),
+                    (ipv6, "<ip>"),
+                ];
+                if let Some((n, mask)) = MASKS
+                    .iter()
+                    .find_map(|(matcher, mask)| matcher(&text[i..]).map(|n| (n, *mask)))
+                {
+                    out.push_str(mask);
                     i += n;
                     continue;
                 }
@@ -151,6 +142,9 @@ impl Redactor {
 pub fn redact(text: &str) -> String {
     Redactor::default().redact(text)
 }
+
+/// Finds what it masks at the start of a text: its length in bytes.
+type Matcher = fn(&str) -> Option<usize>;
 
 /// Public domains of the Kubernetes ecosystem, its registries and code hosts: naming them
 /// tells nothing about the cluster.
