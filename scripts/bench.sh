@@ -5,8 +5,11 @@
 # cluster in three forms (troubleshoot bundle folder, the bundle as .tar.gz, a folder of
 # `kubectl get -o yaml` lists) into a temporary folder, and times
 # `ktriage analyze <path> --format json -o /dev/null` on each (wall time and peak RSS from
-# /usr/bin/time -v; median of RUNS runs, files in the page cache). For the .tar.gz it also
-# times `gzip -dc` alone, for reference. Prints a markdown table. Installs nothing.
+# /usr/bin/time -v; median of RUNS runs, files in the page cache), then once more with
+# `--timings` for the time of each stage. Next to it, the floor a user can compare against:
+# `gzip -dc` of the archive, and plain serde parsing of the same documents into k8s-openapi
+# types (examples/floor.rs: JSON on all cores, YAML on one). Prints markdown tables. Installs
+# nothing.
 #
 # Environment: PODS (default 2100, about 100 MB as JSON), SEED (7), LOG_KIB (16), RUNS (3),
 # TMPDIR (where the snapshots go; about 220 MB is needed).
@@ -27,9 +30,10 @@ else
 fi
 
 echo "building (release)..." >&2
-cargo build --release --quiet --bin ktriage --example gen
+cargo build --release --quiet --bin ktriage --example gen --example floor
 KTRIAGE=target/release/ktriage
 GEN=target/release/examples/gen
+FLOOR=target/release/examples/floor
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ktriage-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -71,7 +75,29 @@ row() { # form, bytes, wall, rss_kb
         printf "| %s | %.1f | %.2f | %s | %s |\n", form, b / 1e6, w, mbs, rss }'
 }
 
+# stages PATH: one more run with --timings; prints a table row of the stage times.
+stages() {
+    local form=$1 path=$2
+    "$KTRIAGE" analyze "$path" --format json -o /dev/null --quiet --fail-on never --timings \
+        2>"$WORK/timings-$form.txt"
+    awk -v form="$form" '
+        /^timing (read|parse|model|rules|report) / { t[$2] = $3 }
+        /^timing total/ { total = $3 }
+        END {
+            share = (total > 0) ? 100 * (t["rules"] + t["report"]) / total : 0
+            printf "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f%% |\n", form,
+                t["read"], t["parse"], t["model"], t["rules"], t["report"], total, share }' \
+        "$WORK/timings-$form.txt"
+}
+
+# floor PATH THREADS: serde parsing of the same documents into k8s-openapi types; MB/s.
+floor() {
+    "$FLOOR" --threads "$2" "$1" 2>/dev/null | awk '{ printf "%.0f", $1 / 1e6 / $2 }'
+}
+
 ROWS=()
+STAGES=()
+FLOORS=()
 JSON_BYTES=
 for form in json-dir yaml-dir tgz; do
     echo "generating $form ($PODS pods, seed $SEED)..." >&2
@@ -81,11 +107,25 @@ for form in json-dir yaml-dir tgz; do
     echo "timing ktriage on $form ($RUNS runs)..." >&2
     measure "$form" "$KTRIAGE" analyze "$path" --format json -o /dev/null --quiet --fail-on never
     ROWS+=("$(row "$form" "$bytes" "$WALL" "$RSS_KB")")
+    STAGES+=("$(stages "$form" "$path")")
+    ours=$(awk -v b="$bytes" -v w="$WALL" 'BEGIN { printf "%.0f", b / 1e6 / w }')
+    case $form in
+    json-dir)
+        f=$(floor "$path" 0)
+        FLOORS+=("| json-dir | serde_json into k8s-openapi types, all cores | $f | $ours | $(awk -v a="$ours" -v b="$f" 'BEGIN { printf "%.2f", a / b }') |")
+        ;;
+    yaml-dir)
+        f=$(floor "$path" 1)
+        FLOORS+=("| yaml-dir | yaml_serde into k8s-openapi types, one core | $f | $ours | $(awk -v a="$ours" -v b="$f" 'BEGIN { printf "%.2f", a / b }') |")
+        ;;
+    esac
     if [[ $form == tgz ]]; then
         TGZ_DISK=$(wc -c <"$path")
         echo "timing gzip -dc ($RUNS runs)..." >&2
         measure gzip sh -c 'gzip -dc "$1" >/dev/null' sh "$path"
         ROWS+=("$(row "tgz: \`gzip -dc\` only (reference)" "$bytes" "$WALL" "$RSS_KB")")
+        g=$(awk -v b="$bytes" -v w="$WALL" 'BEGIN { printf "%.0f", b / 1e6 / w }')
+        FLOORS+=("| tgz | \`gzip -dc\` to /dev/null | $g | $ours | $(awk -v a="$ours" -v b="$g" 'BEGIN { printf "%.2f", a / b }') |")
     fi
 done
 
@@ -95,3 +135,15 @@ echo
 echo "| form | uncompressed MB | wall s | MB/s | peak RSS MiB |"
 echo "|---|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "Stages (one more run with \`--timings\`, seconds):"
+echo
+echo "| form | read | parse | model | rules | report | total | rules + report |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${STAGES[@]}"
+echo
+echo "Against the floor (MB/s of the same bytes; ratio = ktriage / floor):"
+echo
+echo "| form | floor | floor MB/s | ktriage MB/s | ratio |"
+echo "|---|---|---:|---:|---:|"
+printf '%s\n' "${FLOORS[@]}"

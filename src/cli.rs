@@ -109,6 +109,10 @@ pub struct AnalyzeArgs {
     /// Never show a progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Print on standard error how long each stage took (read, parse, model, rules, report)
+    /// and the throughput.
+    #[arg(long)]
+    pub timings: bool,
     /// Only findings about objects in this namespace (and the node faults that explain them).
     #[arg(
         long,

@@ -53,6 +53,8 @@ impl Snapshot {
 /// Reads the inputs and builds the model.
 pub fn load(paths: &[PathBuf], opts: &ingest::Options) -> Result<Snapshot, source::SourceError> {
     let mut ingested = ingest::ingest(paths, opts)?;
+    let started = std::time::Instant::now();
     let cluster = model::Cluster::build(&mut ingested);
+    ingested.timings.model = started.elapsed();
     Ok(Snapshot { ingested, cluster })
 }

@@ -7,6 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -73,7 +74,10 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let started = Instant::now();
     let diagnosis = snapshot.diagnose(&args.diagnose_options());
+    let rules_time = started.elapsed();
+    let started = Instant::now();
     let text = match args.format {
         Format::Human => report::human::render_styled(&snapshot, &diagnosis, style(&args)),
         Format::Json => report::json::render(&snapshot, &diagnosis),
@@ -85,6 +89,10 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
     } else {
         text
     };
+    let report_time = started.elapsed();
+    if args.timings {
+        print_timings(&snapshot, rules_time, report_time);
+    }
     let written = match &args.output {
         Some(path) => {
             std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -120,6 +128,37 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
 
 /// Colour, unicode and width of the human report: colour on a terminal (unless `NO_COLOR` or
 /// `--color never`), the terminal's width from `COLUMNS`, plain ASCII at 100 columns otherwise.
+/// `--timings`: one line per stage on standard error, then the total and the throughput in
+/// uncompressed snapshot bytes.
+fn print_timings(s: &ktriage::Snapshot, rules: Duration, report: Duration) {
+    let t = s.ingested.timings;
+    let stages = [
+        ("read", t.read),
+        ("parse", t.parse),
+        ("model", t.model),
+        ("rules", rules),
+        ("report", report),
+    ];
+    let total: Duration = stages.iter().map(|(_, d)| *d).sum();
+    let bytes: u64 = s.ingested.inputs.iter().map(|i| i.bytes).sum();
+    let mut err = std::io::stderr().lock();
+    for (name, d) in stages {
+        let share = 100.0 * d.as_secs_f64() / total.as_secs_f64().max(1e-9);
+        let _ = writeln!(
+            err,
+            "timing {name:<7}{:>9.3} s {share:>5.1}%",
+            d.as_secs_f64()
+        );
+    }
+    let _ = writeln!(
+        err,
+        "timing total  {:>9.3} s, {:.1} MB at {:.0} MB/s",
+        total.as_secs_f64(),
+        bytes as f64 / 1e6,
+        bytes as f64 / 1e6 / total.as_secs_f64().max(1e-9)
+    );
+}
+
 fn style(args: &ktriage::cli::AnalyzeArgs) -> report::annotate::Style {
     use ktriage::cli::ColorWhen;
     let terminal = args.output.is_none() && std::io::stdout().is_terminal();

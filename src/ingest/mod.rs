@@ -140,6 +140,20 @@ pub struct Ingested {
     pub facts: Vec<Fact>,
     /// Newest modification time recorded by an archive (seconds since the epoch).
     pub newest_mtime: Option<u64>,
+    /// How long each stage took.
+    pub timings: Timings,
+}
+
+/// Wall time of each stage of a run, for `--timings` and the benchmarks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Timings {
+    /// Reading the inputs: walking folders, decompressing, reading files into memory,
+    /// scanning logs as they stream.
+    pub read: std::time::Duration,
+    /// Parsing the documents into objects (on all cores).
+    pub parse: std::time::Duration,
+    /// Building the model: indices, relations, snapshot time.
+    pub model: std::time::Duration,
 }
 
 impl Ingested {
@@ -177,6 +191,7 @@ struct Collected {
 /// Reads every input and parses every file.
 pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError> {
     let mut out = Ingested::default();
+    let started = std::time::Instant::now();
     let mut files: Vec<(usize, String, Layout, Role, Content)> = Vec::new();
     for (input_idx, path) in paths.iter().enumerate() {
         let mut collected: Vec<Collected> = Vec::new();
@@ -226,6 +241,8 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
             bytes: info.bytes,
         });
     }
+    out.timings.read = started.elapsed();
+    let started = std::time::Instant::now();
     files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     // Links: which paths hold real files, per input.
     let real: HashMap<(usize, &str), ()> = files
@@ -279,6 +296,7 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
         }));
         out.facts.extend(o.facts);
     }
+    out.timings.parse = started.elapsed();
     Ok(out)
 }
 
