@@ -356,3 +356,19 @@ fn several_inputs_show_paths_to_open() {
         "{md}"
     );
 }
+
+#[test]
+fn timings_go_to_standard_error() {
+    let out = ktriage()
+        .args(["analyze", "testdata/demo", "--format", "json", "--timings"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    for stage in ["read", "parse", "model", "rules", "report"] {
+        assert!(err.contains(&format!("timing {stage} ")), "{err}");
+    }
+    assert!(err.contains("timing total") && err.contains("MB/s"), "{err}");
+    // The report itself is untouched.
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tool"]["name"], "ktriage");
+}
