@@ -367,7 +367,10 @@ fn timings_go_to_standard_error() {
     for stage in ["read", "parse", "model", "rules", "report"] {
         assert!(err.contains(&format!("timing {stage} ")), "{err}");
     }
-    assert!(err.contains("timing total") && err.contains("MB/s"), "{err}");
+    assert!(
+        err.contains("timing total") && err.contains("MB/s"),
+        "{err}"
+    );
     // The report itself is untouched.
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["tool"]["name"], "ktriage");

@@ -51,12 +51,41 @@ pub struct Context {
 /// Lines of context kept on each side of a cited line.
 const CONTEXT_LINES: usize = 2;
 
+/// Where the lines of a text start, found once per file: many pieces of evidence in one large
+/// file (a `pods/<ns>.json` of 20 MB) then cost a binary search each, not a count of every
+/// newline before them.
+pub struct Lines {
+    /// Offsets of the `\n` bytes.
+    newlines: Vec<usize>,
+}
+
+impl Lines {
+    /// The index of `text`.
+    pub fn new(text: &[u8]) -> Lines {
+        Lines {
+            newlines: memchr::memchr_iter(b'\n', text).collect(),
+        }
+    }
+
+    /// An empty index, for texts that are not at hand.
+    fn none() -> Lines {
+        Lines {
+            newlines: Vec::new(),
+        }
+    }
+
+    /// The 1-based line of byte `offset`.
+    fn line_of(&self, offset: usize) -> u64 {
+        self.newlines.partition_point(|&n| n < offset) as u64 + 1
+    }
+}
+
 /// Lines read before a context only so that secrets in it are recognised (an env entry's
 /// `name` above its `value`).
 const LOOKBACK: usize = 3;
 
 /// The lines around byte `offset` of `text`, with secret values hidden.
-fn context_of(text: &[u8], offset: usize) -> Context {
+fn context_of(text: &[u8], offset: usize, lines: &Lines) -> Context {
     let offset = offset.min(text.len());
     let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
     let mut start = line_start;
@@ -78,7 +107,7 @@ fn context_of(text: &[u8], offset: usize) -> Context {
             }
         }
     }
-    let first_line = memchr::memchr_iter(b'\n', &text[..start]).count() as u64 + 1;
+    let first_line = lines.line_of(start);
     let body = String::from_utf8_lossy(&text[start..end]);
     let mut scrubber = Scrubber::new();
     let lines: Vec<String> = body
@@ -248,7 +277,7 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
         for (ei, e) in f.evidence.iter().enumerate() {
             if matches!(e.at, At::Line { .. }) {
                 // Known without the file; reading it again only adds the lines around.
-                out[fi][ei] = locate(s, e, &[]);
+                out[fi][ei] = locate(s, e, &[], &Lines::none());
             }
             by_file.entry(e.file).or_default().push((fi, ei));
         }
@@ -287,9 +316,10 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
         if r.read_to_end(&mut bytes).is_err() {
             return;
         }
+        let lines = Lines::new(&bytes);
         for &(fi, ei) in places {
             if !is_lines(&(fi, ei)) {
-                out[fi][ei] = locate(s, &findings[fi].evidence[ei], &bytes);
+                out[fi][ei] = locate(s, &findings[fi].evidence[ei], &bytes, &lines);
             }
         }
     });
@@ -299,7 +329,7 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
 }
 
 /// Resolves one piece of evidence against the text of its file (log lines need none).
-pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
+pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8], lines: &Lines) -> Option<Located> {
     let entry = s.ingested.ledger.get(e.file as usize)?;
     let (path, input) = (entry.path.clone(), entry.input);
     let mut width = None;
@@ -342,7 +372,7 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
             let offset = start + at.unwrap_or(0);
             if is_secret(obj) {
                 // A Secret shows the cited line only, and none of its values.
-                let (line, column, line_text) = line_col(text, offset);
+                let (line, column, line_text) = line_col_in(text, offset, lines);
                 let mut shown = Scrubber::new().line(&line_text);
                 if field.starts_with("data") || field.starts_with("stringData") {
                     shown = secrets::hide_values(&shown);
@@ -367,8 +397,8 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
     if offset > text.len() {
         return None;
     }
-    let (line, column, _) = line_col(text, offset);
-    let context = context_of(text, offset);
+    let (line, column, _) = line_col_in(text, offset, lines);
+    let context = context_of(text, offset, lines);
     let shown = context
         .text
         .split('\n')
@@ -391,7 +421,20 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8]) -> Option<Located> {
 pub fn line_col(text: &[u8], offset: usize) -> (u64, u64, String) {
     let offset = offset.min(text.len());
     let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
+    // One lookup: counting is cheaper than an index.
+    let lines = Lines {
+        newlines: Vec::new(),
+    };
+    let (_, column, line_text) = line_col_in(text, offset, &lines);
     let line = memchr::memchr_iter(b'\n', &text[..line_start]).count() as u64 + 1;
+    (line, column, line_text)
+}
+
+/// [`line_col`] with the text's line index at hand.
+fn line_col_in(text: &[u8], offset: usize, lines: &Lines) -> (u64, u64, String) {
+    let offset = offset.min(text.len());
+    let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
+    let line = lines.line_of(line_start);
     let line_end = memchr::memchr(b'\n', &text[offset..]).map_or(text.len(), |i| offset + i);
     let column = String::from_utf8_lossy(&text[line_start..offset])
         .chars()
