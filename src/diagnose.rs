@@ -88,6 +88,9 @@ pub struct Diagnosis {
     pub findings: Vec<Finding>,
     /// Root causes ranked by impact.
     pub incidents: Vec<Incident>,
+    /// How long each rule took (a value several rules share is counted in the first rule
+    /// that asked for it), slowest first.
+    pub rule_times: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Diagnosis {
@@ -135,14 +138,18 @@ pub fn selected_rules(opts: &Options) -> Vec<&'static Rule> {
 /// Runs the selected rules over the cluster and links what they find.
 pub fn diagnose(cluster: &Cluster, opts: &Options) -> Diagnosis {
     let rules = selected_rules(opts);
-    let mut findings: Vec<Finding> = rules
+    let ran: Vec<(Vec<Finding>, (&'static str, std::time::Duration))> = rules
         .par_iter()
-        .flat_map_iter(|rule| {
+        .map(|rule| {
+            let started = std::time::Instant::now();
             let mut out = Findings::new();
             (rule.check)(cluster, &mut out);
-            out.into_vec()
+            (out.into_vec(), (rule.code, started.elapsed()))
         })
         .collect();
+    let (found, mut rule_times): (Vec<Vec<Finding>>, Vec<_>) = ran.into_iter().unzip();
+    rule_times.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut findings: Vec<Finding> = found.into_iter().flatten().collect();
     findings.sort_by(compare);
     findings.dedup_by(|a, b| {
         a.code == b.code
@@ -190,6 +197,7 @@ pub fn diagnose(cluster: &Cluster, opts: &Options) -> Diagnosis {
     Diagnosis {
         findings: kept,
         incidents,
+        rule_times,
     }
 }
 

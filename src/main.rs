@@ -91,7 +91,7 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
     };
     let report_time = started.elapsed();
     if args.timings {
-        print_timings(&snapshot, rules_time, report_time);
+        print_timings(&snapshot, &diagnosis, rules_time, report_time);
     }
     let written = match &args.output {
         Some(path) => {
@@ -130,7 +130,12 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
 /// `--color never`), the terminal's width from `COLUMNS`, plain ASCII at 100 columns otherwise.
 /// `--timings`: one line per stage on standard error, then the total and the throughput in
 /// uncompressed snapshot bytes.
-fn print_timings(s: &ktriage::Snapshot, rules: Duration, report: Duration) {
+fn print_timings(
+    s: &ktriage::Snapshot,
+    d: &ktriage::diagnose::Diagnosis,
+    rules: Duration,
+    report: Duration,
+) {
     let t = s.ingested.timings;
     let stages = [
         ("read", t.read),
@@ -149,6 +154,16 @@ fn print_timings(s: &ktriage::Snapshot, rules: Duration, report: Duration) {
             "timing {name:<7}{:>9.3} s {share:>5.1}%",
             d.as_secs_f64()
         );
+    }
+    // The slowest rules (they run in parallel: their times add up to more than the stage).
+    let slowest: Vec<String> = d
+        .rule_times
+        .iter()
+        .take(5)
+        .map(|(code, t)| format!("{code} {:.3} s", t.as_secs_f64()))
+        .collect();
+    if !slowest.is_empty() {
+        let _ = writeln!(err, "timing slowest rules: {}", slowest.join(", "));
     }
     let _ = writeln!(
         err,
