@@ -48,6 +48,7 @@ fn fixtures() -> &'static Fixtures {
                     log_kib: 16,
                     form,
                     out: root.join(form.as_str()),
+                    faults: snapgen::DEFAULT_FAULTS,
                 };
                 let w = snapgen::generate(&cfg).expect("generate the snapshot");
                 check(&w);
