@@ -48,15 +48,18 @@ fn fixtures() -> &'static Fixtures {
                     log_kib: 16,
                     form,
                     out: root.join(form.as_str()),
+                    faults: snapgen::DEFAULT_FAULTS,
                 };
                 let w = snapgen::generate(&cfg).expect("generate the snapshot");
                 check(&w);
                 eprintln!(
-                    "{:>8}: {:.2} MB uncompressed in {} files, {:.2} MB on disk ({})",
+                    "{:>8}: {:.2} MB uncompressed in {} files, {:.2} MB on disk, {} planted \
+                     faults ({})",
                     form.as_str(),
                     w.bytes as f64 / 1e6,
                     w.files,
                     w.disk_bytes as f64 / 1e6,
+                    w.faults.len(),
                     w.path.display()
                 );
                 (form, w)

@@ -1,14 +1,16 @@
 //! Writes a synthetic troubleshoot-layout snapshot for benchmarks and manual testing.
 //!
 //! ```text
-//! cargo run --release --example gen -- --pods N --out DIR --form tgz|json-dir|yaml-dir \
-//!     --seed S [--log-kib K]
+//! cargo run --release --example gen -- --pods N --out DIR \
+//!     --form tgz|json-dir|yaml-dir|cluster-info-dump --seed S [--log-kib K] [--faults F]
 //! ```
 //!
 //! `tgz` writes `DIR/support-bundle-2026-01-02T03_04_05.tar.gz`, `json-dir` the same tree as
 //! the folder `DIR/support-bundle-2026-01-02T03_04_05/`, `yaml-dir` a folder of
-//! `kubectl get -o yaml` list files `DIR/kubectl-get-yaml/`. The same arguments always give
-//! the same bytes.
+//! `kubectl get -o yaml` list files `DIR/kubectl-get-yaml/`, `cluster-info-dump` the folder
+//! `kubectl cluster-info dump --output-directory` writes, `DIR/cluster-info-dump/`.
+//! `--faults F` is the fraction of pods with a planted fault (default 0.07); the count of
+//! planted faults per rule code goes to stderr. The same arguments always give the same bytes.
 
 #[path = "../benches/snapgen/mod.rs"]
 mod snapgen;
@@ -16,8 +18,8 @@ mod snapgen;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: gen --pods N --out DIR --form tgz|json-dir|yaml-dir --seed S [--log-kib K]";
+const USAGE: &str = "usage: gen --pods N --out DIR --form tgz|json-dir|yaml-dir|cluster-info-dump \
+                     --seed S [--log-kib K] [--faults F]";
 
 fn parse_args() -> Result<snapgen::Config, String> {
     let mut pods: Option<usize> = None;
@@ -25,6 +27,7 @@ fn parse_args() -> Result<snapgen::Config, String> {
     let mut form: Option<snapgen::Form> = None;
     let mut seed: Option<u64> = None;
     let mut log_kib: usize = 16;
+    let mut faults = snapgen::DEFAULT_FAULTS;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
@@ -46,6 +49,13 @@ fn parse_args() -> Result<snapgen::Config, String> {
             }
             "--seed" => seed = Some(number(&value)?),
             "--log-kib" => log_kib = number(&value)? as usize,
+            "--faults" => {
+                faults = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| (0.0..=1.0).contains(f))
+                    .ok_or_else(|| format!("--faults: not a fraction within 0..=1: {value:?}"))?
+            }
             _ => return Err(format!("unknown argument {flag:?}")),
         }
     }
@@ -55,6 +65,7 @@ fn parse_args() -> Result<snapgen::Config, String> {
         form: form.ok_or("--form is required")?,
         seed: seed.ok_or("--seed is required")?,
         log_kib,
+        faults,
     })
 }
 
@@ -98,6 +109,24 @@ fn main() -> ExitCode {
         objects.join(", "),
         written.disk_bytes,
         started.elapsed().as_secs_f64()
+    );
+    let mut per_code: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in &written.faults {
+        *per_code.entry(f.code).or_default() += 1;
+    }
+    let counts: Vec<String> = per_code
+        .iter()
+        .map(|(code, n)| format!("{code} {n}"))
+        .collect();
+    eprintln!(
+        "planted {} faults (--faults {}): {}",
+        written.faults.len(),
+        cfg.faults,
+        if counts.is_empty() {
+            "none".to_string()
+        } else {
+            counts.join(", ")
+        }
     );
     println!("{}", written.bytes);
     ExitCode::SUCCESS

@@ -4,12 +4,18 @@
 //! It writes a realistic cluster: ~N/30 nodes, five namespaces of Deployments (each with its
 //! current ReplicaSet, often an old one scaled to zero, and a Service), ReplicaSet-owned pods
 //! with full API metadata (`managedFields` included), two events per pod and container logs,
-//! in one of three forms:
+//! in one of four forms:
 //!
 //! * [`Form::Tgz`]: a troubleshoot support bundle, `support-bundle-<time>.tar.gz` (GNU tar);
 //! * [`Form::JsonDir`]: the same bundle tree as a folder;
 //! * [`Form::YamlDir`]: the same objects as `kubectl get -o yaml` list files
-//!   (`nodes.yaml`, `<ns>/pods.yaml`, ...) plus `<ns>/<pod>.log`.
+//!   (`nodes.yaml`, `<ns>/pods.yaml`, ...) plus `<ns>/<pod>.log`;
+//! * [`Form::ClusterInfoDump`]: the folder `kubectl cluster-info dump --output-directory`
+//!   writes (`nodes.json`, `<ns>/pods.json`, ..., `<ns>/<pod>/logs.txt`).
+//!
+//! A fraction of the pods ([`Config::faults`]) carries a fault from the rule catalog, and a
+//! quarter of that fraction of the Services and nodes too; [`Written::faults`] lists each
+//! planted fault as the rule code that must find it and the object it is on (see [`Fault`]).
 //!
 //! The output is a pure function of the arguments: a small inline PRNG (splitmix64) and fixed
 //! timestamps, so the same seed always gives the same bytes.
@@ -37,6 +43,11 @@ macro_rules! arr {
 pub const BUNDLE_NAME: &str = "support-bundle-2026-01-02T03_04_05";
 /// Name of the folder written for [`Form::YamlDir`].
 pub const YAML_DIR_NAME: &str = "kubectl-get-yaml";
+/// Name of the folder written for [`Form::ClusterInfoDump`].
+pub const CLUSTER_INFO_DIR_NAME: &str = "cluster-info-dump";
+/// Default fraction of pods with a planted fault: the 2% Pending and 5% crash-looping pods
+/// the generator has always written, so snapshot sizes stay comparable across versions.
+pub const DEFAULT_FAULTS: f64 = 0.07;
 /// 2026-01-02T03:04:05Z, the capture time, in seconds since the epoch.
 const CAPTURE: i64 = 1_767_323_045;
 const NAMESPACES: [&str; 5] = [
@@ -90,15 +101,18 @@ pub enum Form {
     JsonDir,
     /// A folder of `kubectl get -o yaml` list files and logs.
     YamlDir,
+    /// The folder `kubectl cluster-info dump --output-directory` writes.
+    ClusterInfoDump,
 }
 
 impl Form {
-    /// Parses `tgz`, `json-dir`, `yaml-dir`.
+    /// Parses `tgz`, `json-dir`, `yaml-dir`, `cluster-info-dump`.
     pub fn parse(s: &str) -> Option<Form> {
         match s {
             "tgz" => Some(Form::Tgz),
             "json-dir" => Some(Form::JsonDir),
             "yaml-dir" => Some(Form::YamlDir),
+            "cluster-info-dump" => Some(Form::ClusterInfoDump),
             _ => None,
         }
     }
@@ -109,6 +123,17 @@ impl Form {
             Form::Tgz => "tgz",
             Form::JsonDir => "json-dir",
             Form::YamlDir => "yaml-dir",
+            Form::ClusterInfoDump => "cluster-info-dump",
+        }
+    }
+
+    /// The name of the archive or folder written into [`Config::out`].
+    pub fn target_name(self) -> String {
+        match self {
+            Form::Tgz => format!("{BUNDLE_NAME}.tar.gz"),
+            Form::JsonDir => BUNDLE_NAME.to_string(),
+            Form::YamlDir => YAML_DIR_NAME.to_string(),
+            Form::ClusterInfoDump => CLUSTER_INFO_DIR_NAME.to_string(),
         }
     }
 }
@@ -126,6 +151,18 @@ pub struct Config {
     pub form: Form,
     /// Folder the snapshot is written into (created if missing).
     pub out: PathBuf,
+    /// Fraction of pods with a planted fault, in `0.0..=1.0` ([`DEFAULT_FAULTS`] by default).
+    pub faults: f64,
+}
+
+/// A planted fault: the rule code that must report it and the object it is on, written as
+/// `Pod/<ns>/<name>`, `Service/<ns>/<name>` or `Node/<name>` (as ktriage names objects).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fault {
+    /// The rule code, such as `KT-OOM-001`.
+    pub code: &'static str,
+    /// The object, such as `Pod/checkout/cart-7d9f8b6c5-x2kq4`.
+    pub object: String,
 }
 
 /// What was written.
@@ -141,16 +178,23 @@ pub struct Written {
     pub disk_bytes: u64,
     /// Objects per kind: nodes, pods, deployments, replicasets, services, events.
     pub objects: [(&'static str, usize); 6],
+    /// The planted faults: nodes first, then pods and Services namespace by namespace.
+    pub faults: Vec<Fault>,
 }
 
 /// Writes the snapshot; fails if its target (archive or folder) already exists.
 pub fn generate(cfg: &Config) -> io::Result<Written> {
+    if !(0.0..=1.0).contains(&cfg.faults) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "the fault fraction must be within 0..=1, not {}",
+                cfg.faults
+            ),
+        ));
+    }
     fs::create_dir_all(&cfg.out)?;
-    let target = match cfg.form {
-        Form::Tgz => cfg.out.join(format!("{BUNDLE_NAME}.tar.gz")),
-        Form::JsonDir => cfg.out.join(BUNDLE_NAME),
-        Form::YamlDir => cfg.out.join(YAML_DIR_NAME),
-    };
+    let target = cfg.out.join(cfg.form.target_name());
     if target.exists() {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
@@ -158,9 +202,9 @@ pub fn generate(cfg: &Config) -> io::Result<Written> {
         ));
     }
     let plan = Plan::new(cfg);
-    let (path, mut sink) = match cfg.form {
+    let path = target;
+    let mut sink = match cfg.form {
         Form::Tgz => {
-            let path = cfg.out.join(format!("{BUNDLE_NAME}.tar.gz"));
             let file = fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -169,28 +213,20 @@ pub fn generate(cfg: &Config) -> io::Result<Written> {
                 BufWriter::with_capacity(1 << 20, file),
                 flate2::Compression::default(),
             );
-            (path, Sink::new(Out::Tar(tar::Builder::new(gz))))
+            Sink::new(Out::Tar(tar::Builder::new(gz)))
         }
-        Form::JsonDir | Form::YamlDir => {
-            let name = if cfg.form == Form::JsonDir {
-                BUNDLE_NAME
-            } else {
-                YAML_DIR_NAME
-            };
-            let path = cfg.out.join(name);
+        Form::JsonDir | Form::YamlDir | Form::ClusterInfoDump => {
             fs::create_dir(&path)?;
-            (
-                path.clone(),
-                Sink::new(Out::Dir {
-                    root: path,
-                    made: HashSet::new(),
-                }),
-            )
+            Sink::new(Out::Dir {
+                root: path.clone(),
+                made: HashSet::new(),
+            })
         }
     };
     match cfg.form {
         Form::Tgz | Form::JsonDir => write_bundle(&plan, &mut sink)?,
         Form::YamlDir => write_yaml_dir(&plan, &mut sink)?,
+        Form::ClusterInfoDump => write_cluster_info_dump(&plan, &mut sink)?,
     }
     let (files, bytes) = (sink.files, sink.bytes);
     sink.finish()?;
@@ -215,6 +251,7 @@ pub fn generate(cfg: &Config) -> io::Result<Written> {
             ("Service", plan.apps.len()),
             ("Event", events),
         ],
+        faults: plan.faults(),
     })
 }
 
@@ -354,6 +391,90 @@ fn write_yaml_dir(plan: &Plan, sink: &mut Sink) -> io::Result<()> {
     Ok(())
 }
 
+/// The folder `kubectl cluster-info dump --output-directory DIR --namespaces ...` writes:
+/// `nodes.json`, then per namespace its seven lists (typed client-go lists: items without
+/// `kind`/`apiVersion`, `"items": []` when empty, four-space indent as kubectl's JSON printer)
+/// and one `<pod>/logs.txt` per pod with a log. kubectl fetches current logs only; for a
+/// container waiting in CrashLoopBackOff that is the last run, the one that crashed.
+fn write_cluster_info_dump(plan: &Plan, sink: &mut Sink) -> io::Result<()> {
+    let typed = |items: Vec<V>| -> Vec<V> {
+        items
+            .iter()
+            .map(|v| v.without(&["kind", "apiVersion"]))
+            .collect()
+    };
+    let nodes: Vec<V> = (0..plan.nodes.len()).map(|n| plan.node(n)).collect();
+    sink.file(
+        "nodes.json",
+        &kubectl_json(&typed_list("NodeList", "v1", typed(nodes), "98765432")),
+    )?;
+    for (n, ns) in NAMESPACES.iter().enumerate() {
+        let mut lists = plan.namespace_lists(n);
+        let mut take = |dir: &str| {
+            let at = lists.iter().position(|l| l.0 == dir).expect("known list");
+            lists.swap_remove(at)
+        };
+        let (pods, events, deployments, replicasets, services) = (
+            take("pods"),
+            take("events"),
+            take("deployments"),
+            take("replicasets"),
+            take("services"),
+        );
+        let empty = |kind: &'static str, api: &'static str| ("", kind, api, Vec::new());
+        let ordered = [
+            ("events", events),
+            (
+                "replication-controllers",
+                empty("ReplicationControllerList", "v1"),
+            ),
+            ("services", services),
+            ("daemonsets", empty("DaemonSetList", "apps/v1")),
+            ("deployments", deployments),
+            ("replicasets", replicasets),
+            ("pods", pods),
+        ];
+        for (file, (dir, kind, api, items)) in ordered {
+            let rv = plan.list_rv(n, if dir.is_empty() { file } else { dir });
+            sink.file(
+                &format!("{ns}/{file}.json"),
+                &kubectl_json(&typed_list(kind, api, typed(items), &rv)),
+            )?;
+        }
+        for (p, c, previous, text) in plan.namespace_logs(n) {
+            if previous {
+                continue;
+            }
+            let mut body = String::with_capacity(text.len() + 200);
+            let _ = writeln!(
+                body,
+                "==== START logs for container {c} of pod {ns}/{p} ===="
+            );
+            body.push_str(&text);
+            let _ = writeln!(body, "==== END logs for container {c} of pod {ns}/{p} ====");
+            sink.file(&format!("{ns}/{p}/logs.txt"), body.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// JSON as kubectl's printer writes it: `json.MarshalIndent(v, "", "    ")` and a newline.
+fn kubectl_json(v: &V) -> Vec<u8> {
+    let mut buf = to_json_indent(v, 4);
+    buf.push(b'\n');
+    buf
+}
+
+/// A typed client-go list as kubectl prints it: `"items": []` when empty.
+fn typed_list(kind: &str, api: &str, items: Vec<V>, rv: &str) -> V {
+    obj! {
+        "kind" => kind,
+        "apiVersion" => api,
+        "metadata" => obj! { "resourceVersion" => rv },
+        "items" => V::Arr(items),
+    }
+}
+
 /// A troubleshoot list file: `{"kind": "PodList", "apiVersion": "v1", ...}`, `items: null`
 /// when empty (as troubleshoot writes an empty namespace).
 fn bundle_list(kind: &str, api: &str, items: Vec<V>, rv: &str) -> V {
@@ -377,8 +498,14 @@ fn kubectl_list(items: Vec<V>) -> V {
 
 /// JSON as Go's `json.MarshalIndent(v, "", "  ")` writes it (fields in struct order).
 fn to_json(v: &V) -> Vec<u8> {
+    to_json_indent(v, 2)
+}
+
+/// JSON as `json.MarshalIndent(v, "", <indent spaces>)` writes it.
+fn to_json_indent(v: &V, indent: usize) -> Vec<u8> {
     let mut buf = Vec::with_capacity(1 << 16);
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+    let spaces = vec![b' '; indent];
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(&spaces);
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
     Ser { v, sorted: false }
         .serialize(&mut ser)
@@ -687,6 +814,15 @@ impl Rng {
     }
 }
 
+/// Exactly `k` of the indices `0..n`, chosen by the seed: those with the smallest hashes.
+fn choose(seed: u64, domain: u64, n: usize, k: usize) -> HashSet<usize> {
+    let mut keyed: Vec<(u64, usize)> = (0..n)
+        .map(|i| (Rng::stream(seed, domain, i as u64).next(), i))
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().take(k).map(|(_, i)| i).collect()
+}
+
 /// RFC 3339, second precision (`metav1.Time`).
 fn ts(secs: i64) -> String {
     jiff::Timestamp::from_second(secs)
@@ -716,16 +852,88 @@ enum Lang {
     Node,
 }
 
+/// A pod's state: healthy, or one of the planted faults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Running,
-    CrashLoop,
+    /// Unschedulable: `Insufficient memory` on every node (KT-SCHED-001).
     Pending,
+    /// CrashLoopBackOff, a Python `KeyError` reading `os.environ` (KT-CRASH-002).
+    CrashMissingEnv,
+    /// CrashLoopBackOff, another unhandled Python exception (KT-CRASH-006).
+    CrashException,
+    /// CrashLoopBackOff after the last run was OOM-killed (KT-OOM-001).
+    OomKilled,
+    /// ImagePullBackOff: the image tag was never pushed (KT-IMAGE-001).
+    ImageMissing,
+    /// CreateContainerConfigError: `envFrom` names a ConfigMap that does not exist
+    /// (KT-CREATE-003).
+    ConfigMissing,
+}
+
+/// How planted pod faults are shared out: state and share of the faulty pods. Pending and
+/// crash-looping pods keep the 2 : 5 ratio the generator had before faults were chosen.
+const POD_FAULTS: [(State, f64); 6] = [
+    (State::Pending, 0.28),
+    (State::CrashMissingEnv, 0.20),
+    (State::CrashException, 0.16),
+    (State::OomKilled, 0.12),
+    (State::ImageMissing, 0.12),
+    (State::ConfigMissing, 0.12),
+];
+
+impl State {
+    /// The state of a pod whose uniform draw is `u`: faulty when `u < faults`, the fault
+    /// chosen by where `u` falls in `0..faults` (one draw, so pods keep their other values).
+    fn pick(u: f64, faults: f64) -> State {
+        if u >= faults {
+            return State::Running;
+        }
+        let mut at = u / faults;
+        for (state, share) in POD_FAULTS {
+            if at < share {
+                return state;
+            }
+            at -= share;
+        }
+        POD_FAULTS[POD_FAULTS.len() - 1].0
+    }
+
+    /// The rule that must report a pod in this state.
+    fn code(self) -> Option<&'static str> {
+        match self {
+            State::Running => None,
+            State::Pending => Some("KT-SCHED-001"),
+            State::CrashMissingEnv => Some("KT-CRASH-002"),
+            State::CrashException => Some("KT-CRASH-006"),
+            State::OomKilled => Some("KT-OOM-001"),
+            State::ImageMissing => Some("KT-IMAGE-001"),
+            State::ConfigMissing => Some("KT-CREATE-003"),
+        }
+    }
+
+    /// The main container ran and died, and is now waiting in CrashLoopBackOff.
+    fn crash_looping(self) -> bool {
+        matches!(
+            self,
+            State::CrashMissingEnv | State::CrashException | State::OomKilled
+        )
+    }
+
+    /// The main container never started (the pod is Pending).
+    fn never_started(self) -> bool {
+        matches!(
+            self,
+            State::Pending | State::ImageMissing | State::ConfigMissing
+        )
+    }
 }
 
 struct NodeInfo {
     name: String,
     ip: String,
+    /// Planted fault: the kubelet stopped posting status (KT-NODE-001).
+    not_ready: bool,
     zone: &'static str,
     instance: String,
     uid: String,
@@ -769,6 +977,8 @@ struct App {
     old_rs: Option<Rs>,
     svc_uid: String,
     svc_rv: String,
+    /// Planted fault: the Service selector has a wrong label value (KT-SVC-002).
+    svc_mismatch: bool,
     cluster_ip: String,
     config_sum: String,
     restarted_at: i64,
@@ -795,6 +1005,17 @@ struct PodInfo {
     event_ids: [String; 2],
     event_uids: [String; 2],
     event_rvs: [String; 2],
+}
+
+impl PodInfo {
+    /// Restarts of the main container: an OOM-killed one has restarted once or twice (more is
+    /// KT-OOM-002, a leak, which is not planted).
+    fn restart_count(&self) -> i64 {
+        match self.state {
+            State::OomKilled => 1 + self.restarts % 2,
+            _ => self.restarts,
+        }
+    }
 }
 
 /// One event of a pod: `new_style` events are written by events.k8s.io/v1 clients
@@ -856,6 +1077,7 @@ impl Plan {
                 NodeInfo {
                     name: format!("ip-10-0-{a}-{b}.eu-west-1.compute.internal"),
                     ip: format!("10.0.{a}.{b}"),
+                    not_ready: false,
                     zone: zones[i % 3],
                     instance: format!("i-0{}", r.hex(16)),
                     uid: r.uid(),
@@ -936,6 +1158,7 @@ impl Plan {
                 old_rs,
                 svc_uid: r.uid(),
                 svc_rv: r.rv(),
+                svc_mismatch: false,
                 cluster_ip: format!("172.20.{}.{}", r.range(0, 255), r.range(1, 254)),
                 config_sum: r.hex(64),
                 restarted_at: rs_created - r.range(0, 30),
@@ -949,14 +1172,7 @@ impl Plan {
         for (a, app) in apps.iter().enumerate() {
             for index in app.pods.clone() {
                 let mut r = Rng::stream(seed, 3, index as u64);
-                let u = r.unit();
-                let state = if u < 0.02 {
-                    State::Pending
-                } else if u < 0.07 {
-                    State::CrashLoop
-                } else {
-                    State::Running
-                };
+                let state = State::pick(r.unit(), cfg.faults);
                 let name = format!("{}-{}-{}", app.name, app.rs.hash, r.suffix(5));
                 let created = app.rs.created + r.range(0, (CAPTURE - app.rs.created) / 2);
                 let started = created + r.range(1, 3);
@@ -985,7 +1201,23 @@ impl Plan {
                 });
             }
         }
+        // Nodes and Services get a quarter of the pods' fault rate, at least one each when
+        // faults are asked for (and never every node, so pods can still be scheduled).
+        let share = |n: usize, domain: u64| -> HashSet<usize> {
+            let k = if cfg.faults > 0.0 && n > 1 {
+                ((n as f64 * cfg.faults / 4.0).round() as usize).clamp(1, n - 1)
+            } else {
+                0
+            };
+            choose(seed, domain, n, k)
+        };
+        for a in share(apps.len(), 9) {
+            apps[a].svc_mismatch = true;
+        }
         let mut nodes = nodes;
+        for i in share(nodes.len(), 8) {
+            nodes[i].not_ready = true;
+        }
         for (i, n) in nodes.iter_mut().enumerate() {
             let mut r = Rng::stream(seed, 4, i as u64);
             let count = apps.len().min(12);
@@ -1004,6 +1236,38 @@ impl Plan {
             apps,
             pods,
         }
+    }
+
+    /// The planted faults: nodes, then pods and Services namespace by namespace.
+    fn faults(&self) -> Vec<Fault> {
+        let mut out: Vec<Fault> = self
+            .nodes
+            .iter()
+            .filter(|n| n.not_ready)
+            .map(|n| Fault {
+                code: "KT-NODE-001",
+                object: format!("Node/{}", n.name),
+            })
+            .collect();
+        for (n, ns) in NAMESPACES.iter().enumerate() {
+            for app in self.apps.iter().filter(|a| a.ns == n) {
+                for p in &self.pods[app.pods.clone()] {
+                    if let Some(code) = p.state.code() {
+                        out.push(Fault {
+                            code,
+                            object: format!("Pod/{ns}/{}", p.name),
+                        });
+                    }
+                }
+            }
+            for app in self.apps.iter().filter(|a| a.ns == n && a.svc_mismatch) {
+                out.push(Fault {
+                    code: "KT-SVC-002",
+                    object: format!("Service/{ns}/{}", app.name),
+                });
+            }
+        }
+        out
     }
 
     fn list_rv(&self, ns: usize, dir: &str) -> String {
@@ -1070,12 +1334,26 @@ impl Plan {
                 "true",
             ),
         ]);
+        // A node whose kubelet stopped posting status: the node controller set every
+        // condition to Unknown 40 s after the last heartbeat, and tainted the node.
+        let lost = node.heartbeat - 200;
         let cond = |t: &str, s: &str, reason: &str, msg: &str| {
+            let (s, reason, msg, heartbeat, transition) = if node.not_ready {
+                (
+                    "Unknown",
+                    "NodeStatusUnknown",
+                    "Kubelet stopped posting node status.",
+                    lost,
+                    lost + 40,
+                )
+            } else {
+                (s, reason, msg, node.heartbeat, node.created + 40)
+            };
             obj! {
                 "type" => t,
                 "status" => s,
-                "lastHeartbeatTime" => ts(node.heartbeat),
-                "lastTransitionTime" => ts(node.created + 40),
+                "lastHeartbeatTime" => ts(heartbeat),
+                "lastTransitionTime" => ts(transition),
                 "reason" => reason,
                 "message" => msg,
             }
@@ -1170,8 +1448,21 @@ impl Plan {
                     managed("kubelet", "v1", node.heartbeat, &status_fields, Some("status")),
                 ],
             },
-            "spec" => obj! {
-                "providerID" => format!("aws:///{}/{}", node.zone, node.instance),
+            "spec" => {
+                let mut spec = obj! {
+                    "providerID" => format!("aws:///{}/{}", node.zone, node.instance),
+                };
+                if node.not_ready {
+                    let taint = |effect: &str| {
+                        let mut t = obj! { "key" => "node.kubernetes.io/unreachable", "effect" => effect };
+                        if effect == "NoExecute" {
+                            t.push("timeAdded", ts(lost + 45));
+                        }
+                        t
+                    };
+                    spec.push("taints", arr![taint("NoSchedule"), taint("NoExecute")]);
+                }
+                spec
             },
             "status" => status,
         }
@@ -1340,13 +1631,27 @@ impl Plan {
             "readOnlyRootFilesystem" => true,
             "allowPrivilegeEscalation" => false,
         };
-        let mut containers = vec![obj! {
+        let state = pod.map_or(State::Running, |p| p.state);
+        let image = if state == State::ImageMissing {
+            missing_image(app)
+        } else {
+            app.image.clone()
+        };
+        let mut main = obj! {
             "name" => app.name.as_str(),
-            "image" => app.image.as_str(),
+            "image" => image,
             "ports" => arr![
                 obj! { "name" => "http", "containerPort" => app.port, "protocol" => "TCP" },
                 obj! { "name" => "metrics", "containerPort" => 9090i64, "protocol" => "TCP" },
             ],
+        };
+        if state == State::ConfigMissing {
+            main.push(
+                "envFrom",
+                arr![obj! { "configMapRef" => obj! { "name" => missing_config_map(app) } }],
+            );
+        }
+        let rest = obj! {
             "env" => V::Arr(env),
             "resources" => obj! {
                 "limits" => obj! { "cpu" => app.cpu_lim, "memory" => app.mem_lim },
@@ -1359,7 +1664,11 @@ impl Plan {
             "terminationMessagePolicy" => "File",
             "imagePullPolicy" => "IfNotPresent",
             "securityContext" => security.clone(),
-        }];
+        };
+        if let (V::Obj(main), V::Obj(rest)) = (&mut main, rest) {
+            main.extend(rest);
+        }
+        let mut containers = vec![main];
         if let Some(s) = app.sidecar {
             let sc = &SIDECARS[s];
             let mut sc_mounts = vec![obj! { "name" => "tmp", "mountPath" => "/tmp" }];
@@ -1482,10 +1791,12 @@ impl Plan {
                     "qosClass" => "Burstable",
                 }
             }
-            State::Running | State::CrashLoop => {
-                let crash = p.state == State::CrashLoop;
+            _ => {
+                let healthy = p.state == State::Running;
+                let crash = p.state.crash_looping();
+                let unready_since = if crash { p.last_finished } else { p.started };
                 let not_ready = || {
-                    let mut c = cond("Ready", false, p.last_finished);
+                    let mut c = cond("Ready", false, unready_since);
                     c.push("reason", "ContainersNotReady");
                     c.push(
                         "message",
@@ -1493,7 +1804,7 @@ impl Plan {
                     );
                     c
                 };
-                let (ready, containers_ready) = if crash {
+                let (ready, containers_ready) = if !healthy {
                     let mut cr = not_ready();
                     if let V::Obj(kv) = &mut cr {
                         kv[0].1 = V::from("ContainersReady");
@@ -1511,10 +1822,10 @@ impl Plan {
                     .enumerate()
                     .map(|(i, name)| {
                         let (image, image_id) = if i == 0 {
-                            (app.image.as_str(), app.digest.as_str())
+                            (app.image.clone(), app.digest.as_str())
                         } else {
                             let sc = &SIDECARS[app.sidecar.unwrap_or(0)];
-                            (sc.image, sc.digest)
+                            (sc.image.to_string(), sc.digest)
                         };
                         let cid = format!("containerd://{}", p.container_ids[i]);
                         let mounts = arr![obj! {
@@ -1523,7 +1834,46 @@ impl Plan {
                             "readOnly" => true,
                             "recursiveReadOnly" => "Disabled",
                         }];
-                        if crash && i == 0 {
+                        if i == 0 && p.state.never_started() {
+                            // Waiting before the first start: no container ID, no image ID.
+                            let (reason, message, image) = match p.state {
+                                State::ImageMissing => {
+                                    let image = missing_image(app);
+                                    (
+                                        "ImagePullBackOff",
+                                        format!("Back-off pulling image \"{image}\""),
+                                        image,
+                                    )
+                                }
+                                _ => (
+                                    "CreateContainerConfigError",
+                                    format!(
+                                        "configmap \"{}\" not found",
+                                        missing_config_map(app)
+                                    ),
+                                    image,
+                                ),
+                            };
+                            obj! {
+                                "name" => *name,
+                                "state" => obj! { "waiting" => obj! {
+                                    "reason" => reason,
+                                    "message" => message,
+                                } },
+                                "lastState" => V::empty(),
+                                "ready" => false,
+                                "restartCount" => 0i64,
+                                "image" => image,
+                                "imageID" => "",
+                                "started" => false,
+                                "volumeMounts" => mounts,
+                            }
+                        } else if crash && i == 0 {
+                            let (exit, reason) = if p.state == State::OomKilled {
+                                (137i64, "OOMKilled")
+                            } else {
+                                (1i64, "Error")
+                            };
                             obj! {
                                 "name" => *name,
                                 "state" => obj! { "waiting" => obj! {
@@ -1534,14 +1884,14 @@ impl Plan {
                                     ),
                                 } },
                                 "lastState" => obj! { "terminated" => obj! {
-                                    "exitCode" => 1i64,
-                                    "reason" => "Error",
+                                    "exitCode" => exit,
+                                    "reason" => reason,
                                     "startedAt" => ts(p.last_started),
                                     "finishedAt" => ts(p.last_finished),
                                     "containerID" => cid.as_str(),
                                 } },
                                 "ready" => false,
-                                "restartCount" => p.restarts,
+                                "restartCount" => p.restart_count(),
                                 "image" => image,
                                 "imageID" => image_id,
                                 "containerID" => cid.as_str(),
@@ -1565,7 +1915,7 @@ impl Plan {
                     })
                     .collect();
                 obj! {
-                    "phase" => "Running",
+                    "phase" => if p.state.never_started() { "Pending" } else { "Running" },
                     "conditions" => arr![
                         cond("PodReadyToStartContainers", true, p.started + 2),
                         cond("Initialized", true, p.started),
@@ -1603,8 +1953,10 @@ impl Plan {
             _ => managed(
                 "kubelet",
                 "v1",
-                if p.state == State::CrashLoop {
+                if p.state.crash_looping() {
                     p.last_finished
+                } else if p.state.never_started() {
+                    p.started + 2
                 } else {
                     p.running_since + 8
                 },
@@ -1677,7 +2029,7 @@ impl Plan {
                     new_style: false,
                 },
             ],
-            State::CrashLoop => [
+            State::CrashMissingEnv | State::CrashException | State::OomKilled => [
                 EventSpec {
                     reason: "Pulled",
                     message: format!("Container image \"{}\" already present on machine", app.image),
@@ -1685,7 +2037,7 @@ impl Plan {
                     component: "kubelet",
                     first: p.started + 1,
                     last: p.last_started - 1,
-                    count: p.restarts + 1,
+                    count: p.restart_count() + 1,
                     new_style: false,
                 },
                 EventSpec {
@@ -1698,7 +2050,60 @@ impl Plan {
                     component: "kubelet",
                     first: p.started + 40,
                     last: p.last_finished + 10,
-                    count: p.restarts * 5 + 3,
+                    count: p.restart_count() * 5 + 3,
+                    new_style: false,
+                },
+            ],
+            State::ImageMissing => {
+                // containerd's answer when the registry has the repository but not the tag.
+                let image = missing_image(app);
+                [
+                    EventSpec {
+                        reason: "Failed",
+                        message: format!(
+                            "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"
+                        ),
+                        type_: "Warning",
+                        component: "kubelet",
+                        first: p.started + 1,
+                        last: CAPTURE - 100 - p.restarts,
+                        count: p.restarts / 4 + 2,
+                        new_style: false,
+                    },
+                    EventSpec {
+                        reason: "BackOff",
+                        message: format!("Back-off pulling image \"{image}\""),
+                        type_: "Normal",
+                        component: "kubelet",
+                        first: p.started + 2,
+                        last: CAPTURE - 20 - p.restarts,
+                        count: p.restarts + 4,
+                        new_style: false,
+                    },
+                ]
+            }
+            State::ConfigMissing => [
+                EventSpec {
+                    reason: "Pulled",
+                    message: format!("Container image \"{}\" already present on machine", app.image),
+                    type_: "Normal",
+                    component: "kubelet",
+                    first: p.started + 1,
+                    last: CAPTURE - 30 - p.restarts,
+                    count: p.restarts + 2,
+                    new_style: false,
+                },
+                EventSpec {
+                    reason: "Failed",
+                    message: format!(
+                        "Error: configmap \"{}\" not found",
+                        missing_config_map(app)
+                    ),
+                    type_: "Warning",
+                    component: "kubelet",
+                    first: p.started + 1,
+                    last: CAPTURE - 30 - p.restarts,
+                    count: p.restarts + 2,
                     new_style: false,
                 },
             ],
@@ -2036,7 +2441,16 @@ impl Plan {
                 obj! { "name" => "http", "protocol" => "TCP", "port" => 80i64, "targetPort" => "http" },
                 obj! { "name" => "metrics", "protocol" => "TCP", "port" => 9090i64, "targetPort" => 9090i64 },
             ],
-            "selector" => self.selector(app),
+            "selector" => if app.svc_mismatch {
+                // A near miss: the instance label names a release that does not exist.
+                let instance = format!("{}-v2", app.name);
+                V::string_map(&[
+                    ("app.kubernetes.io/instance", instance.as_str()),
+                    ("app.kubernetes.io/name", app.name.as_str()),
+                ])
+            } else {
+                self.selector(app)
+            },
             "clusterIP" => app.cluster_ip.as_str(),
             "clusterIPs" => arr![app.cluster_ip.as_str()],
             "type" => "ClusterIP",
@@ -2074,12 +2488,13 @@ impl Plan {
         let mut out = Vec::new();
         for app in self.apps.iter().filter(|a| a.ns == n) {
             for p in &self.pods[app.pods.clone()] {
-                let crash = p.state == State::CrashLoop;
-                if p.state == State::Pending || (p.index % 10 != 0 && !crash) {
+                // Only exceptions leave a traceback; an OOM kill ends the log mid-stream.
+                let crash = matches!(p.state, State::CrashMissingEnv | State::CrashException);
+                if p.state.never_started() || (p.index % 10 != 0 && !crash) {
                     continue;
                 }
                 let mut r = Rng::stream(self.seed, 7, p.index as u64);
-                let (start, end) = if crash {
+                let (start, end) = if p.state.crash_looping() {
                     (p.last_started, p.last_finished)
                 } else {
                     (p.running_since, CAPTURE - 2)
@@ -2115,7 +2530,7 @@ impl Plan {
     ) -> String {
         let style = if crash { Lang::Python } else { app.lang };
         let tail = if crash {
-            traceback(r, app)
+            traceback(r, app, p.state == State::CrashMissingEnv)
         } else {
             String::new()
         };
@@ -2146,6 +2561,16 @@ impl Plan {
         }
         text
     }
+}
+
+/// The image of a pod with a planted pull failure: a release candidate tag never pushed.
+fn missing_image(app: &App) -> String {
+    format!("{}-rc.1", app.image)
+}
+
+/// The ConfigMap a pod with a planted config error refers to in `envFrom`: never created.
+fn missing_config_map(app: &App) -> String {
+    format!("{}-env", app.name)
 }
 
 fn startup_lines(text: &mut String, style: Lang, app: &App, p: &PodInfo, t: &mut i64) {
@@ -2280,9 +2705,11 @@ fn log_line(line: &mut String, r: &mut Rng, style: Lang, app: &App, p: &PodInfo,
     };
 }
 
-fn traceback(r: &mut Rng, app: &App) -> String {
+/// A Python traceback: `KeyError` reading `os.environ` when `missing_env`, else a refused
+/// database connection or a `KeyError` on a settings dict (not an environment variable).
+fn traceback(r: &mut Rng, app: &App, missing_env: bool) -> String {
     let ns = NAMESPACES[app.ns];
-    match r.range(0, 2) {
+    match if missing_env { 2 } else { r.range(0, 1) } {
         0 => format!(
             "Traceback (most recent call last):
   File \"/app/main.py\", line 42, in <module>

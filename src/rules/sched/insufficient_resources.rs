@@ -66,7 +66,24 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 .collect();
             per_node.sort_by(|a, b| (b.2 - b.3).total_cmp(&(a.2 - a.3)));
             let max_free = per_node.first().map(|n| (n.2 - n.3).max(0.0));
+            // The snapshot's requests leave room on every node although the nodes were found
+            // short: the scheduler counted pods the snapshot lacks (namespaces not collected,
+            // pods bound since), or capacity was freed after its last attempt.
+            let fits_everywhere = res != "pods"
+                && need.is_some_and(|need| {
+                    !per_node.is_empty() && per_node.iter().all(|n| n.2 - n.3 >= need)
+                });
             let mut message = match need {
+                Some(need) if fits_everywhere => format!(
+                    "pod needs {} {res} and {} {} insufficient {res}, yet by the requests in \
+                     the snapshot all {} nodes have that much free: the scheduler counted pods \
+                     the snapshot does not show (namespaces not collected, pods bound since), \
+                     or {res} was freed after its last attempt",
+                    amount(res, need),
+                    report.nodes_text(cause),
+                    has(cause.count),
+                    per_node.len()
+                ),
                 Some(need) if !per_node.is_empty() => {
                     let enough = per_node.iter().filter(|n| n.2 - n.3 >= need).count();
                     let short: Vec<_> = per_node.iter().filter(|n| n.2 - n.3 < need).collect();
@@ -132,6 +149,15 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             };
             message.push_str(&report.suffix());
             let help = match (req, max_free) {
+                (Some(r), _) if fits_everywhere => format!(
+                    "compare with `kubectl describe node` (Allocated resources), which counts \
+                     every pod on the node; then free {res} on the nodes (fewer replicas, \
+                     smaller requests elsewhere), add a node with more {res}, or lower \
+                     `resources.{}.{res}` of container {} ({} now)",
+                    field(&r.base),
+                    r.container,
+                    amount(res, r.single)
+                ),
                 (Some(r), Some(free)) if free > 0.0 => format!(
                     "lower `resources.{}.{res}` of container {} to at most {} (the most any node \
                      has free), or free capacity on the nodes (fewer replicas, smaller \
