@@ -1031,6 +1031,27 @@ struct EventSpec {
     new_style: bool,
 }
 
+impl EventSpec {
+    /// An event of the kubelet, core/v1 style: reason, message, type, and (first, last, count).
+    fn kubelet(
+        reason: &'static str,
+        message: String,
+        type_: &'static str,
+        (first, last, count): (i64, i64, i64),
+    ) -> EventSpec {
+        EventSpec {
+            reason,
+            message,
+            type_,
+            component: "kubelet",
+            first,
+            last,
+            count,
+            new_style: false,
+        }
+    }
+}
+
 struct Sidecar {
     name: &'static str,
     image: &'static str,
@@ -2018,94 +2039,66 @@ impl Plan {
                     count: 1,
                     new_style: true,
                 },
-                EventSpec {
-                    reason: "Pulled",
-                    message: format!("Container image \"{}\" already present on machine", app.image),
-                    type_: "Normal",
-                    component: "kubelet",
-                    first: p.started + 1,
-                    last: p.started + 1,
-                    count: 1,
-                    new_style: false,
-                },
+                EventSpec::kubelet(
+                    "Pulled",
+                    format!("Container image \"{}\" already present on machine", app.image),
+                    "Normal",
+                    (p.started + 1, p.started + 1, 1),
+                ),
             ],
             State::CrashMissingEnv | State::CrashException | State::OomKilled => [
-                EventSpec {
-                    reason: "Pulled",
-                    message: format!("Container image \"{}\" already present on machine", app.image),
-                    type_: "Normal",
-                    component: "kubelet",
-                    first: p.started + 1,
-                    last: p.last_started - 1,
-                    count: p.restart_count() + 1,
-                    new_style: false,
-                },
-                EventSpec {
-                    reason: "BackOff",
-                    message: format!(
+                EventSpec::kubelet(
+                    "Pulled",
+                    format!("Container image \"{}\" already present on machine", app.image),
+                    "Normal",
+                    (p.started + 1, p.last_started - 1, p.restart_count() + 1),
+                ),
+                EventSpec::kubelet(
+                    "BackOff",
+                    format!(
                         "Back-off restarting failed container {} in pod {}_{ns}({})",
                         app.name, p.name, p.uid
                     ),
-                    type_: "Warning",
-                    component: "kubelet",
-                    first: p.started + 40,
-                    last: p.last_finished + 10,
-                    count: p.restart_count() * 5 + 3,
-                    new_style: false,
-                },
+                    "Warning",
+                    (p.started + 40, p.last_finished + 10, p.restart_count() * 5 + 3),
+                ),
             ],
             State::ImageMissing => {
                 // containerd's answer when the registry has the repository but not the tag.
                 let image = missing_image(app);
                 [
-                    EventSpec {
-                        reason: "Failed",
-                        message: format!(
+                    EventSpec::kubelet(
+                        "Failed",
+                        format!(
                             "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"
                         ),
-                        type_: "Warning",
-                        component: "kubelet",
-                        first: p.started + 1,
-                        last: CAPTURE - 100 - p.restarts,
-                        count: p.restarts / 4 + 2,
-                        new_style: false,
-                    },
-                    EventSpec {
-                        reason: "BackOff",
-                        message: format!("Back-off pulling image \"{image}\""),
-                        type_: "Normal",
-                        component: "kubelet",
-                        first: p.started + 2,
-                        last: CAPTURE - 20 - p.restarts,
-                        count: p.restarts + 4,
-                        new_style: false,
-                    },
+                        "Warning",
+                        (p.started + 1, CAPTURE - 100 - p.restarts, p.restarts / 4 + 2),
+                    ),
+                    EventSpec::kubelet(
+                        "BackOff",
+                        format!("Back-off pulling image \"{image}\""),
+                        "Normal",
+                        (p.started + 2, CAPTURE - 20 - p.restarts, p.restarts + 4),
+                    ),
                 ]
             }
             State::ConfigMissing => [
-                EventSpec {
-                    reason: "Pulled",
-                    message: format!("Container image \"{}\" already present on machine", app.image),
-                    type_: "Normal",
-                    component: "kubelet",
-                    first: p.started + 1,
-                    last: CAPTURE - 30 - p.restarts,
-                    count: p.restarts + 2,
-                    new_style: false,
-                },
-                EventSpec {
-                    reason: "Failed",
-                    message: format!(
+                EventSpec::kubelet(
+                    "Pulled",
+                    format!("Container image \"{}\" already present on machine", app.image),
+                    "Normal",
+                    (p.started + 1, CAPTURE - 30 - p.restarts, p.restarts + 2),
+                ),
+                EventSpec::kubelet(
+                    "Failed",
+                    format!(
                         "Error: configmap \"{}\" not found",
                         missing_config_map(app)
                     ),
-                    type_: "Warning",
-                    component: "kubelet",
-                    first: p.started + 1,
-                    last: CAPTURE - 30 - p.restarts,
-                    count: p.restarts + 2,
-                    new_style: false,
-                },
+                    "Warning",
+                    (p.started + 1, CAPTURE - 30 - p.restarts, p.restarts + 2),
+                ),
             ],
             State::Pending => [
                 EventSpec {
