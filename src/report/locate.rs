@@ -422,10 +422,7 @@ pub fn line_col(text: &[u8], offset: usize) -> (u64, u64, String) {
     let offset = offset.min(text.len());
     let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
     // One lookup: counting is cheaper than an index.
-    let lines = Lines {
-        newlines: Vec::new(),
-    };
-    let (_, column, line_text) = line_col_in(text, offset, &lines);
+    let (_, column, line_text) = line_col_in(text, offset, &Lines::none());
     let line = memchr::memchr_iter(b'\n', &text[..line_start]).count() as u64 + 1;
     (line, column, line_text)
 }
