@@ -19,6 +19,20 @@ fn ktriage() -> Command {
     c
 }
 
+/// Runs `ktriage` with `args`, checks its exit status and returns its standard output.
+fn stdout_of(args: &[&str], code: i32) -> String {
+    let out = ktriage()
+        .args(args)
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+const DEMO: &str = "testdata/demo/fastapi-k8s-bundle.tar.gz";
+
 #[test]
 fn missing_path_is_exit_2_with_one_line() {
     ktriage()
@@ -56,19 +70,7 @@ fn nothing_readable_is_exit_2() {
 
 #[test]
 fn demo_json_report() {
-    let out = ktriage()
-        .args([
-            "analyze",
-            "testdata/demo/fastapi-k8s-bundle.tar.gz",
-            "--format",
-            "json",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(&["analyze", DEMO, "--format", "json"], 1);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["snapshot"]["layout"], "troubleshoot");
@@ -98,14 +100,7 @@ fn demo_json_is_deterministic() {
 
 #[test]
 fn demo_human_report() {
-    let out = ktriage()
-        .args(["analyze", "testdata/demo/fastapi-k8s-bundle.tar.gz"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    insta::assert_snapshot!("demo_human", String::from_utf8(out).unwrap());
+    insta::assert_snapshot!("demo_human", stdout_of(&["analyze", DEMO], 1));
 }
 
 /// Runs `ktriage analyze - --format json` on `bytes` and returns the parsed report.
@@ -260,19 +255,7 @@ fn redact_masks_addresses_in_every_format() {
 
 #[test]
 fn markdown_format() {
-    let out = ktriage()
-        .args([
-            "analyze",
-            "testdata/demo/fastapi-k8s-bundle.tar.gz",
-            "--format",
-            "markdown",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(&["analyze", DEMO, "--format", "markdown"], 1);
     assert!(text.starts_with("## ktriage: "), "{text}");
     assert!(text.contains("KeyError: 'MAX_STRESS_SECONDS'"), "{text}");
     assert!(text.contains("<details>"), "{text}");
@@ -280,40 +263,15 @@ fn markdown_format() {
 
 #[test]
 fn sarif_format() {
-    let out = ktriage()
-        .args([
-            "analyze",
-            "testdata/demo/fastapi-k8s-bundle.tar.gz",
-            "--format",
-            "sarif",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let out = stdout_of(&["analyze", DEMO, "--format", "sarif"], 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["version"], "2.1.0");
     assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
 }
 
 #[test]
 fn color_only_when_asked_or_on_a_terminal() {
-    let run = |when: &str| {
-        let out = ktriage()
-            .args([
-                "analyze",
-                "testdata/demo/fastapi-k8s-bundle.tar.gz",
-                "--color",
-                when,
-            ])
-            .assert()
-            .code(1)
-            .get_output()
-            .stdout
-            .clone();
-        String::from_utf8(out).unwrap()
-    };
+    let run = |when: &str| stdout_of(&["analyze", DEMO, "--color", when], 1);
     assert!(run("always").contains('\u{1b}'), "colour when asked");
     let piped = run("auto");
     assert!(!piped.contains('\u{1b}'), "plain when piped");
@@ -331,8 +289,8 @@ fn color_only_when_asked_or_on_a_terminal() {
 fn several_inputs_show_paths_to_open() {
     // With several inputs, each cited file is named as it can be opened from here.
     let report = |format: &str| {
-        let out = ktriage()
-            .args([
+        stdout_of(
+            &[
                 "analyze",
                 "testdata/rules/KT-CREATE-003/fail-configmap-key-missing",
                 "testdata/rules/KT-CREATE-001/fail-pulling-23m/pods.yaml",
@@ -340,10 +298,9 @@ fn several_inputs_show_paths_to_open() {
                 "never",
                 "--format",
                 format,
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
+            ],
+            1,
+        )
     };
     let text = report("human");
     assert!(
