@@ -12,7 +12,7 @@ use crate::model::{Cluster, ObjectRef};
 use crate::rules::{self, Finding, Findings, Rule, Severity};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What to run and what to keep.
 #[derive(Debug, Clone, Default)]
@@ -351,7 +351,7 @@ fn incidents(cluster: &Cluster, findings: &[Finding], edges: &[Vec<usize>]) -> V
             .push(i);
     }
     let mut out: Vec<(Incident, (Severity, usize, String))> = Vec::new();
-    let mut counts = BTreeMap::new();
+    let mut counts = None;
     for ((_, code, _, _, _), members) in groups {
         let mut symptoms = BTreeSet::new();
         let mut stack: Vec<usize> = members.clone();
@@ -458,45 +458,16 @@ fn owner_of(cluster: &Cluster, r: &ObjectRef) -> Option<ObjectRef> {
     })
 }
 
-/// How many pods of the snapshot belong to a workload (through its ReplicaSets for a
-/// Deployment).
-fn workload_pods(cluster: &Cluster, w: &ObjectRef) -> usize {
-    let ns = w.namespace.as_deref();
-    let Some(entry) = cluster.get(&w.kind, ns, &w.name) else {
-        return 0;
-    };
-    let uid = entry.object.metadata().uid.clone();
-    let owned_by = |e: &crate::model::Entry, kind: &str, name: &str, uid: &Option<String>| {
-        e.object
-            .metadata()
-            .owner_references
-            .iter()
-            .flatten()
-            .any(|o| {
-                o.kind == kind && o.name == name && (uid.is_none() || Some(&o.uid) == uid.as_ref())
-            })
-    };
-    let mut owners: Vec<(String, String, Option<String>)> =
-        vec![(w.kind.clone(), w.name.clone(), uid)];
-    if w.kind == "Deployment" {
-        for rs in cluster.of_kind("ReplicaSet") {
-            if rs.object.metadata().namespace.as_deref() == ns
-                && owned_by(rs, &w.kind, &w.name, &owners[0].2)
-            {
-                let m = rs.object.metadata();
-                owners.push((
-                    "ReplicaSet".into(),
-                    m.name.clone().unwrap_or_default(),
-                    m.uid.clone(),
-                ));
-            }
+/// How many pods of the snapshot each workload has, by [`owner_of`], counted in one pass
+/// over the pods.
+fn workload_pods(cluster: &Cluster) -> HashMap<ObjectRef, usize> {
+    let mut out = HashMap::new();
+    for e in cluster.of_kind("Pod") {
+        if let Some(w) = owner_of(cluster, &e.object_ref()) {
+            *out.entry(w).or_default() += 1;
         }
     }
-    cluster
-        .of_kind("Pod")
-        .filter(|p| p.object.metadata().namespace.as_deref() == ns)
-        .filter(|p| owners.iter().any(|(k, n, u)| owned_by(p, k, n, u)))
-        .count()
+    out
 }
 
 /// `KT-CRASH-002 missing-env-var: 3 of 3 pods of Deployment default/api`, or the object.
@@ -504,19 +475,18 @@ fn title(
     cluster: &Cluster,
     findings: &[Finding],
     members: &[usize],
-    counts: &mut BTreeMap<ObjectRef, usize>,
+    counts: &mut Option<HashMap<ObjectRef, usize>>,
 ) -> String {
     let first = &findings[members[0]];
     let head = format!("{} {}", first.code, first.name);
     let what = match owner_of(cluster, &first.object) {
         Some(w) if first.object.kind == "Pod" => {
-            let total = *counts
-                .entry(w.clone())
-                .or_insert_with(|| workload_pods(cluster, &w));
             let ns = w.namespace.as_deref().unwrap_or("");
             let pods = if members.len() == 1 {
                 format!("pod {}/{}", ns, first.object.name)
             } else {
+                let counts = counts.get_or_insert_with(|| workload_pods(cluster));
+                let total = counts.get(&w).copied().unwrap_or(0);
                 format!("{} of {} pods", members.len(), total.max(members.len()))
             };
             format!("{pods} of {} {ns}/{}", w.kind, w.name)

@@ -159,7 +159,7 @@ fn print_timings(
     let slowest: Vec<String> = d
         .rule_times
         .iter()
-        .take(5)
+        .take(10)
         .map(|(code, t)| format!("{code} {:.3} s", t.as_secs_f64()))
         .collect();
     if !slowest.is_empty() {

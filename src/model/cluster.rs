@@ -91,6 +91,10 @@ pub struct Cluster {
     by_key: HashMap<Key, usize>,
     by_uid: HashMap<String, usize>,
     by_kind: BTreeMap<String, Vec<usize>>,
+    /// Kind, then namespace (`""` for cluster-scoped objects).
+    by_kind_ns: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// The objects each object controls (its owner-reference children).
+    children: HashMap<usize, Vec<usize>>,
     pods_by_name: HashMap<String, Vec<usize>>,
     events: Vec<EventRecord>,
     events_by_target: HashMap<Key, Vec<usize>>,
@@ -223,6 +227,12 @@ impl Cluster {
                     c.pods_by_name.entry(n.clone()).or_default().push(i);
                 }
             }
+            c.by_kind_ns
+                .entry(kind.clone())
+                .or_default()
+                .entry(e.object.metadata().namespace.clone().unwrap_or_default())
+                .or_default()
+                .push(i);
             c.by_kind.entry(kind).or_default().push(i);
             if let Some(uid) = e.object.metadata().uid.as_ref().filter(|u| !u.is_empty()) {
                 c.by_uid.insert(uid.clone(), i);
@@ -238,6 +248,11 @@ impl Cluster {
                     .or_default()
                     .push(c.events.len());
                 c.events.push(r);
+            }
+        }
+        for i in 0..c.entries.len() {
+            if let Some(parent) = c.controller_index(&c.entries[i]).filter(|&p| p != i) {
+                c.children.entry(parent).or_default().push(i);
             }
         }
         for l in std::mem::take(&mut ingested.logs) {
@@ -392,6 +407,40 @@ impl Cluster {
             .map(move |&i| &self.entries[i])
     }
 
+    /// Objects of one kind in one namespace (`None` or `""` for cluster-scoped ones).
+    pub fn in_namespace<'a>(
+        &'a self,
+        kind: &str,
+        namespace: Option<&str>,
+    ) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.by_kind_ns
+            .get(kind)
+            .and_then(|m| m.get(namespace.unwrap_or("")))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.entries[i])
+    }
+
+    /// Typed objects of one kind in one namespace.
+    pub fn all_in<'a, T: Typed + 'a>(
+        &'a self,
+        namespace: Option<&str>,
+    ) -> impl Iterator<Item = (&'a Entry, &'a T)> + 'a {
+        self.in_namespace(T::KIND, namespace)
+            .filter_map(|e| T::from_object(&e.object).map(|t| (e, t)))
+    }
+
+    /// The objects `owner` controls: those whose controller owner reference (or only one)
+    /// names it, in snapshot order. A ReplicaSet's pods, a Deployment's ReplicaSets.
+    pub fn owned<'a>(&'a self, owner: &Entry) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.by_key
+            .get(&key_of(&owner.object))
+            .and_then(|i| self.children.get(i))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.entries[i])
+    }
+
     /// Typed objects of one kind with their entries.
     pub fn all<'a, T: Typed + 'a>(&'a self) -> impl Iterator<Item = (&'a Entry, &'a T)> + 'a {
         self.of_kind(T::KIND)
@@ -400,13 +449,27 @@ impl Cluster {
 
     /// Looks an object up by kind, namespace (`None` or `""` for cluster-scoped) and name.
     pub fn get(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&Entry> {
+        self.key_index(kind, namespace, name)
+            .map(|i| &self.entries[i])
+    }
+
+    pub(crate) fn key_index(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<usize> {
         self.by_key
             .get(&(
                 kind.to_string(),
                 namespace.unwrap_or("").to_string(),
                 name.to_string(),
             ))
-            .map(|&i| &self.entries[i])
+            .copied()
+    }
+
+    pub(crate) fn uid_index(&self, uid: &str) -> Option<usize> {
+        self.by_uid.get(uid).copied()
     }
 
     /// Looks a typed object up.
@@ -684,6 +747,107 @@ mod tests {
             Some("from-yaml")
         );
         assert_eq!(c.inventory().objects_by_kind["Pod"], 1);
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::ingest::{ParsedObject, SourceFormat};
+    use crate::model::object::parse_json_item;
+
+    fn obj(
+        kind: &str,
+        ns: &str,
+        name: &str,
+        uid: &str,
+        owner: Option<(&str, &str, &str)>,
+    ) -> ParsedObject {
+        let owners = owner
+            .map(|(k, n, u)| {
+                format!(r#","ownerReferences":[{{"apiVersion":"apps/v1","kind":"{k}","name":"{n}","uid":"{u}","controller":true}}]"#)
+            })
+            .unwrap_or_default();
+        let text = format!(
+            r#"{{"kind":"{kind}","apiVersion":"v1","metadata":{{"name":"{name}","namespace":"{ns}","uid":"{uid}"{owners}}}}}"#
+        );
+        ParsedObject {
+            object: parse_json_item(&text, kind, None).unwrap().object,
+            origin: Origin {
+                file: 0,
+                start: 0,
+                end: text.len(),
+                format: SourceFormat::Json,
+            },
+            managed_time: None,
+            spans: Vec::new(),
+        }
+    }
+
+    fn names<'a>(it: impl Iterator<Item = &'a Entry>) -> Vec<String> {
+        it.map(|e| e.object.metadata().name.clone().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn objects_by_namespace_and_by_owner() {
+        let mut ing = Ingested {
+            objects: vec![
+                obj("Deployment", "a", "web", "d1", None),
+                obj(
+                    "ReplicaSet",
+                    "a",
+                    "web-1",
+                    "r1",
+                    Some(("Deployment", "web", "d1")),
+                ),
+                obj(
+                    "ReplicaSet",
+                    "a",
+                    "web-2",
+                    "r2",
+                    Some(("Deployment", "web", "d1")),
+                ),
+                // Same name in another namespace, owned by kind and name (no uid match).
+                obj(
+                    "ReplicaSet",
+                    "b",
+                    "web-1",
+                    "r3",
+                    Some(("Deployment", "web", "gone")),
+                ),
+                obj("Deployment", "b", "web", "d2", None),
+                obj(
+                    "Pod",
+                    "a",
+                    "web-1-x",
+                    "p1",
+                    Some(("ReplicaSet", "web-1", "r1")),
+                ),
+                obj("ConfigMap", "a", "cm", "c1", None),
+            ],
+            ..Default::default()
+        };
+        let c = Cluster::build(&mut ing);
+        assert_eq!(
+            names(c.in_namespace("ReplicaSet", Some("a"))),
+            ["web-1", "web-2"]
+        );
+        assert_eq!(names(c.in_namespace("ReplicaSet", Some("b"))), ["web-1"]);
+        assert_eq!(
+            names(c.in_namespace("ConfigMap", Some("b"))),
+            Vec::<String>::new()
+        );
+        assert_eq!(names(c.in_namespace("Secret", None)), Vec::<String>::new());
+        let d1 = c.get("Deployment", Some("a"), "web").unwrap();
+        assert_eq!(names(c.owned(d1)), ["web-1", "web-2"]);
+        let d2 = c.get("Deployment", Some("b"), "web").unwrap();
+        assert_eq!(names(c.owned(d2)), ["web-1"]);
+        let rs = c.get("ReplicaSet", Some("a"), "web-1").unwrap();
+        assert_eq!(names(c.owned(rs)), ["web-1-x"]);
+        let pod = c.get("Pod", Some("a"), "web-1-x").unwrap();
+        assert_eq!(names(c.owner_chain(pod).into_iter()), ["web-1", "web"]);
+        assert_eq!(names(c.owned(pod)), Vec::<String>::new());
     }
 }
 

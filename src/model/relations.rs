@@ -42,26 +42,7 @@ impl Cluster {
         let mut out = Vec::new();
         let mut cur = entry;
         for _ in 0..8 {
-            let m = cur.object.metadata();
-            let Some(refs) = m.owner_references.as_ref() else {
-                break;
-            };
-            let Some(owner) = refs
-                .iter()
-                .find(|r| r.controller == Some(true))
-                .or(if refs.len() == 1 { refs.first() } else { None })
-            else {
-                break;
-            };
-            let next = self.by_uid(&owner.uid).or_else(|| {
-                let ns = if owner.kind == "Node" {
-                    None
-                } else {
-                    m.namespace.as_deref()
-                };
-                self.get(&owner.kind, ns, &owner.name)
-            });
-            match next {
+            match self.controller_index(cur).map(|i| &self.entries()[i]) {
                 Some(n) if !std::ptr::eq(n, cur) => {
                     out.push(n);
                     cur = n;
@@ -70,6 +51,25 @@ impl Cluster {
             }
         }
         out
+    }
+
+    /// The index of the object controlling `entry`: its controller owner reference (or its
+    /// only one), by uid, else by kind and name.
+    pub(crate) fn controller_index(&self, entry: &Entry) -> Option<usize> {
+        let m = entry.object.metadata();
+        let refs = m.owner_references.as_ref()?;
+        let owner = refs
+            .iter()
+            .find(|r| r.controller == Some(true))
+            .or(if refs.len() == 1 { refs.first() } else { None })?;
+        self.uid_index(&owner.uid).or_else(|| {
+            let ns = if owner.kind == "Node" {
+                None
+            } else {
+                m.namespace.as_deref()
+            };
+            self.key_index(&owner.kind, ns, &owner.name)
+        })
     }
 
     /// Pods in `namespace` whose labels carry every label of `selector`.

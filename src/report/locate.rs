@@ -283,6 +283,8 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
         }
     }
     let wanted: BTreeSet<u32> = by_file.keys().copied().collect();
+    // One buffer for every file read again: its pages are touched once, not once per file.
+    let mut bytes = Vec::new();
     for_each_file(s, &wanted, |id, r| {
         let places = by_file.get(&id).map(Vec::as_slice).unwrap_or_default();
         let is_lines =
@@ -312,7 +314,7 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
             }
             return;
         }
-        let mut bytes = Vec::new();
+        bytes.clear();
         if r.read_to_end(&mut bytes).is_err() {
             return;
         }

@@ -23,7 +23,7 @@ use super::util::{self, ContainerView};
 use super::{Evidence, Finding, Rule, Severity};
 use crate::ingest::logs::signals::{message_of, Frame};
 use crate::ingest::logs::Instance;
-use crate::model::{Cluster, ContainerLog, Entry, EventRecord, Object};
+use crate::model::{Cluster, ContainerLog, Entry, EventRecord, Object, Typed};
 use common::{candidates, clip, pick, Cand, Raw, Text};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{Container, ContainerStateTerminated, EnvFromSource, Pod, Probe};
@@ -612,11 +612,7 @@ fn missing_env<'a>(
                 _ => continue,
             };
             let object = cluster.get(kind, Some(crash.ns), &name);
-            let collected = || {
-                cluster
-                    .of_kind(kind)
-                    .any(|e| e.object.metadata().namespace.as_deref() == Some(crash.ns))
-            };
+            let collected = || cluster.in_namespace(kind, Some(crash.ns)).next().is_some();
             m.refs.push(EnvRef {
                 kind,
                 object,
@@ -626,8 +622,8 @@ fn missing_env<'a>(
             });
         }
     }
-    for cm in cluster.of_kind("ConfigMap") {
-        if cm.object.metadata().namespace.as_deref() == Some(crash.ns) && holds_key(cm, &m.var) {
+    for cm in cluster.in_namespace("ConfigMap", Some(crash.ns)) {
+        if holds_key(cm, &m.var) {
             m.holders.push(Holder {
                 kind: "ConfigMap",
                 name: cm.object.metadata().name.clone().unwrap_or_default(),
@@ -636,8 +632,8 @@ fn missing_env<'a>(
             });
         }
     }
-    for s in cluster.of_kind("Secret") {
-        if s.object.metadata().namespace.as_deref() == Some(crash.ns) && holds_key(s, &m.var) {
+    for s in cluster.in_namespace("Secret", Some(crash.ns)) {
+        if holds_key(s, &m.var) {
             m.holders.push(Holder {
                 kind: "Secret",
                 name: s.object.metadata().name.clone().unwrap_or_default(),
@@ -693,14 +689,13 @@ fn older_revision<'a>(cluster: &'a Cluster, crash: &Crash<'a>, var: &str) -> Opt
     let current = crash.c.spec?;
     let cur_from: &[EnvFromSource] = current.env_from.as_deref().unwrap_or(&[]);
     let mut best: Option<(bool, i64, Older<'a>)> = None;
-    for (rs_entry, rs) in cluster.all::<ReplicaSet>() {
+    let siblings = cluster
+        .owned(deploy)
+        .filter_map(|e| ReplicaSet::from_object(&e.object).map(|rs| (e, rs)));
+    for (rs_entry, rs) in siblings {
         if std::ptr::eq(rs_entry, *own_rs)
             || rs_entry.object.metadata().namespace.as_deref() != Some(crash.ns)
         {
-            continue;
-        }
-        let owner = cluster.owner_chain(rs_entry);
-        if !owner.first().is_some_and(|o| std::ptr::eq(*o, *deploy)) {
             continue;
         }
         let Some(pspec) = rs.spec.template.as_ref().and_then(|t| t.spec.as_ref()) else {

@@ -180,10 +180,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 f.message
                     .push_str("; the pod runs now, but a restarted container will not be created");
             } else if missing.key.is_none() {
-                let n = cluster
-                    .of_kind(r.kind)
-                    .filter(|e| e.object.metadata().namespace.as_deref() == Some(ns.as_str()))
-                    .count();
+                let n = cluster.in_namespace(r.kind, Some(ns.as_str())).count();
                 f.message.push_str(&format!(
                     " (the snapshot holds {n} {}{} in namespace {ns}, none named {})",
                     r.kind,

@@ -532,11 +532,16 @@ pub(crate) fn history(
 /// The pods the scheduler has not placed, each with the filters' verdict for every node and
 /// the scheduler's report (or the one made from the nodes); pods placed since are reported as
 /// history of `rule` on the way ([`history`]).
+///
+/// The filters are replayed on every node (a pass over the nodes per pod) only when the
+/// scheduler's message is gone, or when `with_fits` asks for the verdicts; otherwise the
+/// verdicts come back empty.
 pub(crate) fn unplaced<'a>(
     rule: &'static Rule,
     cluster: &'a Cluster,
     nodes: &Nodes<'a>,
     mine: impl Fn(&Kind) -> bool,
+    with_fits: bool,
     out: &mut Findings,
 ) -> Vec<(Sched<'a>, Vec<NodeFit<'a>>, Report)> {
     let mut placed = Vec::new();
@@ -544,7 +549,11 @@ pub(crate) fn unplaced<'a>(
         if history(rule, cluster, &s, &mine, out) {
             continue;
         }
-        let fits = nodes.fit(s.pod);
+        let fits = match &s.report {
+            Some(r) if r.of(&mine).next().is_none() => continue,
+            Some(_) if !with_fits => Vec::new(),
+            _ => nodes.fit(s.pod),
+        };
         if let Some(report) = s.report(nodes, &fits) {
             placed.push((s, fits, report));
         }
@@ -801,19 +810,24 @@ struct Used {
     pods: usize,
 }
 
+/// What the pods on each node request, by node name: summed once per run for all the
+/// scheduler rules.
+#[derive(Debug, Default)]
+struct Usage(HashMap<String, Used>);
+
 /// The Node objects and what the pods on them already request.
 pub(crate) struct Nodes<'a> {
     /// Every node.
     pub list: Vec<(&'a Entry, &'a Node)>,
-    used: HashMap<&'a str, Used>,
+    used: std::sync::Arc<Usage>,
 }
 
 impl<'a> Nodes<'a> {
     /// Indexes the nodes and the requests of the pods running on them (not Succeeded/Failed).
     pub fn new(cluster: &'a Cluster) -> Nodes<'a> {
         let list: Vec<(&Entry, &Node)> = cluster.all::<Node>().collect();
-        let mut used: HashMap<&str, Used> = HashMap::new();
-        if !list.is_empty() {
+        let used = cluster.memo(|| {
+            let mut used: HashMap<String, Used> = HashMap::new();
             for (_, pod) in util::pods(cluster) {
                 let Some(n) = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) else {
                     continue;
@@ -821,14 +835,42 @@ impl<'a> Nodes<'a> {
                 if matches!(util::phase(pod), "Succeeded" | "Failed") {
                     continue;
                 }
-                let u = used.entry(n).or_default();
+                if !used.contains_key(n) {
+                    used.insert(n.to_string(), Used::default());
+                }
+                let Some(u) = used.get_mut(n) else { continue };
                 u.pods += 1;
                 for (res, r) in requests(pod) {
                     *u.res.entry(res).or_default() += r.amount;
                 }
             }
-        }
+            Usage(used)
+        });
         Nodes { list, used }
+    }
+
+    /// Every node's free amount of `resource`, most free first (ties in snapshot order),
+    /// leaving out the nodes that do not say.
+    pub fn free(&self, resource: &str) -> Free<'a> {
+        let mut list: Vec<NodeFree<'a>> = self
+            .list
+            .iter()
+            .filter_map(|&(entry, node)| {
+                let (allocatable, requested) = self.capacity(node, resource)?;
+                Some(NodeFree {
+                    entry,
+                    name: node.metadata.name.as_deref().unwrap_or(""),
+                    allocatable,
+                    requested,
+                })
+            })
+            .collect();
+        list.sort_by(|a, b| b.free().total_cmp(&a.free()));
+        let mut none_from = vec![0; list.len() + 1];
+        for i in (0..list.len()).rev() {
+            none_from[i] = none_from[i + 1] + usize::from(list[i].allocatable <= 0.0);
+        }
+        Free { list, none_from }
     }
 
     /// The free amount of `resource` on a node: (allocatable, already requested), `None`
@@ -839,7 +881,7 @@ impl<'a> Nodes<'a> {
             return None;
         }
         let name = node.metadata.name.as_deref().unwrap_or("");
-        let used = self.used.get(name);
+        let used = self.used.0.get(name);
         let a = match alloc.get(resource) {
             Some(q) => util::quantity(q)?,
             // A device or extended resource the node does not have.
@@ -941,6 +983,53 @@ impl<'a> Nodes<'a> {
             }
         }
         short
+    }
+}
+
+/// One node's capacity for one resource.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NodeFree<'a> {
+    /// The node's entry.
+    pub entry: &'a Entry,
+    /// The node's name.
+    pub name: &'a str,
+    /// `status.allocatable`.
+    pub allocatable: f64,
+    /// What the pods on it request.
+    pub requested: f64,
+}
+
+impl NodeFree<'_> {
+    /// Allocatable minus requested.
+    pub fn free(&self) -> f64 {
+        self.allocatable - self.requested
+    }
+}
+
+/// The nodes' capacity for one resource, most free first ([`Nodes::free`]), so that the
+/// nodes with room for a request are a prefix found by binary search.
+#[derive(Debug, Clone)]
+pub(crate) struct Free<'a> {
+    /// The nodes, most free first.
+    pub list: Vec<NodeFree<'a>>,
+    /// `none_from[i]`: how many of `list[i..]` have none of the resource at all.
+    none_from: Vec<usize>,
+}
+
+impl<'a> Free<'a> {
+    /// How many nodes have at least `need` free.
+    pub fn enough(&self, need: f64) -> usize {
+        self.list.partition_point(|n| n.free() >= need)
+    }
+
+    /// The nodes with less than `need` free.
+    pub fn short(&self, need: f64) -> &[NodeFree<'a>] {
+        &self.list[self.enough(need)..]
+    }
+
+    /// How many of the nodes with less than `need` free have none of the resource.
+    pub fn short_with_none(&self, need: f64) -> usize {
+        self.none_from[self.enough(need)]
     }
 }
 

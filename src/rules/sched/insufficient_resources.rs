@@ -1,9 +1,10 @@
 //! KT-SCHED-001 insufficient-resources
 
-use super::common::{self, amount, key_path, Kind, Nodes};
+use super::common::{self, amount, key_path, Free, Kind, Nodes};
 use crate::declare_rule;
-use crate::model::{Cluster, Entry};
+use crate::model::Cluster;
 use crate::rules::{Evidence, Finding, Findings};
+use std::collections::HashMap;
 
 declare_rule! {
     /// ## What it does
@@ -43,7 +44,8 @@ declare_rule! {
 fn check(cluster: &Cluster, out: &mut Findings) {
     let nodes = Nodes::new(cluster);
     let mine = |k: &Kind| matches!(k, Kind::Insufficient(_));
-    for (s, _, report) in common::unplaced(&RULE, cluster, &nodes, mine, out) {
+    let mut per_resource: HashMap<String, Free> = HashMap::new();
+    for (s, _, report) in common::unplaced(&RULE, cluster, &nodes, mine, false, out) {
         let reqs = common::requests(s.pod);
         for cause in report.of(mine) {
             let Kind::Insufficient(res) = &cause.kind else {
@@ -55,23 +57,18 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 (None, "pods") => Some(1.0),
                 (None, _) => None,
             };
-            // Per node: (entry, name, allocatable, requested), most free first.
-            let mut per_node: Vec<(&Entry, &str, f64, f64)> = nodes
-                .list
-                .iter()
-                .filter_map(|&(e, n)| {
-                    let (a, r) = nodes.capacity(n, res)?;
-                    Some((e, n.metadata.name.as_deref().unwrap_or(""), a, r))
-                })
-                .collect();
-            per_node.sort_by(|a, b| (b.2 - b.3).total_cmp(&(a.2 - a.3)));
-            let max_free = per_node.first().map(|n| (n.2 - n.3).max(0.0));
+            // Per node, most free first: computed once per resource, not once per pod.
+            let free = per_resource
+                .entry(res.clone())
+                .or_insert_with(|| nodes.free(res));
+            let per_node = &free.list;
+            let max_free = per_node.first().map(|n| n.free().max(0.0));
             // The snapshot's requests leave room on every node although the nodes were found
             // short: the scheduler counted pods the snapshot lacks (namespaces not collected,
             // pods bound since), or capacity was freed after its last attempt.
             let fits_everywhere = res != "pods"
                 && need.is_some_and(|need| {
-                    !per_node.is_empty() && per_node.iter().all(|n| n.2 - n.3 >= need)
+                    !per_node.is_empty() && free.enough(need) == per_node.len()
                 });
             let mut message = match need {
                 Some(need) if fits_everywhere => format!(
@@ -85,32 +82,32 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     per_node.len()
                 ),
                 Some(need) if !per_node.is_empty() => {
-                    let enough = per_node.iter().filter(|n| n.2 - n.3 >= need).count();
-                    let short: Vec<_> = per_node.iter().filter(|n| n.2 - n.3 < need).collect();
+                    let enough = free.enough(need);
+                    let short = free.short(need);
+                    let none = free.short_with_none(need);
                     let mut shown: Vec<String> = short
                         .iter()
-                        .filter(|n| n.2 > 0.0)
+                        .filter(|n| n.allocatable > 0.0)
+                        .take(3)
                         .map(|n| {
                             if res == "pods" {
-                                format!("{} runs {} of {} pods", n.1, n.3, n.2)
-                            } else if n.3 > 0.0 {
+                                format!("{} runs {} of {} pods", n.name, n.requested, n.allocatable)
+                            } else if n.requested > 0.0 {
                                 format!(
                                     "{} has {} allocatable, {} already requested",
-                                    n.1,
-                                    amount(res, n.2),
-                                    amount(res, n.3)
+                                    n.name,
+                                    amount(res, n.allocatable),
+                                    amount(res, n.requested)
                                 )
                             } else {
-                                format!("{} has {} allocatable", n.1, amount(res, n.2))
+                                format!("{} has {} allocatable", n.name, amount(res, n.allocatable))
                             }
                         })
                         .collect();
-                    if shown.len() > 3 {
-                        let more = shown.len() - 3;
-                        shown.truncate(3);
+                    let more = short.len() - none - shown.len();
+                    if more > 0 {
                         shown.push(format!("{more} more"));
                     }
-                    let none = short.iter().filter(|n| n.2 <= 0.0).count();
                     if none > 0 {
                         shown.push(format!(
                             "{none} {}node{} {} no {res}",
@@ -204,15 +201,15 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 f = f.cause(res.clone());
             }
             f = f.evidence_all(s.message_evidence(cluster));
-            for &(e, name, a, _) in per_node
-                .iter()
-                .filter(|n| n.2 > 0.0 && need.is_none_or(|need| n.2 - n.3 < need))
-                .take(3)
-            {
+            let shown = match need {
+                Some(need) => free.short(need),
+                None => &free.list[..],
+            };
+            for n in shown.iter().filter(|n| n.allocatable > 0.0).take(3) {
                 f = f.evidence(Evidence::field(
-                    e,
-                    &key_path(e, "status.allocatable", res),
-                    format!("{name} allocatable {}", amount(res, a)),
+                    n.entry,
+                    &key_path(n.entry, "status.allocatable", res),
+                    format!("{} allocatable {}", n.name, amount(res, n.allocatable)),
                 ));
             }
             out.push(f);

@@ -39,7 +39,7 @@ declare_rule! {
 fn check(cluster: &Cluster, out: &mut Findings) {
     let nodes = Nodes::new(cluster);
     let mine = |k: &Kind| *k == Kind::Selector;
-    for (s, fits, report) in common::unplaced(&RULE, cluster, &nodes, mine, out) {
+    for (s, fits, report) in common::unplaced(&RULE, cluster, &nodes, mine, true, out) {
         let Some(cause) = report.of(mine).next() else {
             continue;
         };

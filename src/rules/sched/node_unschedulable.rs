@@ -37,24 +37,24 @@ declare_rule! {
 fn check(cluster: &Cluster, out: &mut Findings) {
     let nodes = Nodes::new(cluster);
     let mine = |k: &Kind| *k == Kind::Unschedulable;
-    for (s, _, report) in common::unplaced(&RULE, cluster, &nodes, mine, out) {
+    // Cordoned nodes: `spec.unschedulable`, or only the cordon taint.
+    let mut cordoned = Vec::new();
+    for &(e, n) in &nodes.list {
+        let spec = n.spec.as_ref();
+        let name = n.metadata.name.as_deref().unwrap_or("");
+        if spec.and_then(|sp| sp.unschedulable) == Some(true) {
+            cordoned.push((e, name, "spec.unschedulable".to_string()));
+        } else if let Some(i) = spec
+            .and_then(|sp| sp.taints.as_deref())
+            .and_then(|t| t.iter().position(|t| t.key == UNSCHEDULABLE_TAINT))
+        {
+            cordoned.push((e, name, common::taint_path(e, i)));
+        }
+    }
+    for (s, _, report) in common::unplaced(&RULE, cluster, &nodes, mine, false, out) {
         let Some(cause) = report.of(mine).next() else {
             continue;
         };
-        // Cordoned nodes: `spec.unschedulable`, or only the cordon taint.
-        let mut cordoned = Vec::new();
-        for &(e, n) in &nodes.list {
-            let spec = n.spec.as_ref();
-            let name = n.metadata.name.as_deref().unwrap_or("");
-            if spec.and_then(|sp| sp.unschedulable) == Some(true) {
-                cordoned.push((e, name, "spec.unschedulable".to_string()));
-            } else if let Some(i) = spec
-                .and_then(|sp| sp.taints.as_deref())
-                .and_then(|t| t.iter().position(|t| t.key == UNSCHEDULABLE_TAINT))
-            {
-                cordoned.push((e, name, common::taint_path(e, i)));
-            }
-        }
         let list: Vec<String> = cordoned.iter().map(|c| c.1.to_string()).collect();
         let verb = if cause.count == Some(1) { "is" } else { "are" };
         let mut message = format!(

@@ -51,7 +51,7 @@ const CONDITION_TAINTS: [&str; 4] = [
 fn check(cluster: &Cluster, out: &mut Findings) {
     let nodes = Nodes::new(cluster);
     let mine = |k: &Kind| matches!(k, Kind::Taint { .. });
-    for (s, fits, report) in common::unplaced(&RULE, cluster, &nodes, mine, out) {
+    for (s, fits, report) in common::unplaced(&RULE, cluster, &nodes, mine, true, out) {
         let tols = s.tolerations();
         for cause in report.of(mine) {
             let Kind::Taint { key, value } = &cause.kind else {

@@ -200,6 +200,8 @@ pub(crate) struct Index<'a> {
     slices_ns: HashSet<&'a str>,
     slices: HashMap<(&'a str, &'a str), Vec<&'a Entry>>,
     templates: HashMap<&'a str, Vec<Template<'a>>>,
+    /// Templates by namespace and one of their labels (indices into `templates[ns]`).
+    templates_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
 }
 
 fn ns_of(entry: &Entry) -> &str {
@@ -292,7 +294,19 @@ impl<'a> Index<'a> {
                 Some(d.spec.replicas.unwrap_or(1)),
             );
         }
+        let mut templates_by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        for (ns, list) in &templates {
+            for (i, t) in list.iter().enumerate() {
+                for (k, v) in t.labels {
+                    templates_by_label
+                        .entry((ns, k.as_str(), v.as_str()))
+                        .or_default()
+                        .push(i);
+                }
+            }
+        }
         Index {
+            templates_by_label,
             pods,
             by_ns,
             by_label,
@@ -321,23 +335,25 @@ impl<'a> Index<'a> {
 
     /// The pods of `ns` that carry every label of `sel`, in snapshot order.
     pub fn matching(&self, ns: &str, sel: &Selector) -> Vec<(&'a Entry, &'a Pod)> {
-        // Start from the rarest label of the selector.
-        let mut best: Option<&Vec<usize>> = None;
-        for (k, v) in sel {
-            match self.by_label.get(&(ns, k.as_str(), v.as_str())) {
-                None => return Vec::new(),
-                Some(list) => {
-                    if best.is_none_or(|b| list.len() < b.len()) {
-                        best = Some(list);
-                    }
-                }
-            }
-        }
-        best.into_iter()
+        rarest(&self.by_label, ns, sel)
+            .into_iter()
             .flatten()
             .map(|&i| self.pods[i])
             .filter(|(_, p)| selector_matches(sel, p.metadata.labels.as_ref()))
             .collect()
+    }
+
+    /// The pods of `ns` that carry at least one label of `sel`, in snapshot order.
+    pub fn sharing(&self, ns: &str, sel: &Selector) -> Vec<(&'a Entry, &'a Pod)> {
+        let mut ids: Vec<usize> = sel
+            .iter()
+            .filter_map(|(k, v)| self.by_label.get(&(ns, k.as_str(), v.as_str())))
+            .flatten()
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter().map(|i| self.pods[i]).collect()
     }
 
     /// The pod with this IP in `ns`.
@@ -352,10 +368,13 @@ impl<'a> Index<'a> {
 
     /// Workloads of `ns` whose pod template `sel` selects.
     pub fn templates_matching(&self, ns: &str, sel: &Selector) -> Vec<&Template<'a>> {
-        self.templates
-            .get(ns)
+        let Some(list) = self.templates.get(ns) else {
+            return Vec::new();
+        };
+        rarest(&self.templates_by_label, ns, sel)
             .into_iter()
             .flatten()
+            .map(|&i| &list[i])
             .filter(|t| selector_matches(sel, Some(t.labels)))
             .collect()
     }
@@ -519,6 +538,23 @@ impl<'a> Index<'a> {
             evidence,
         }
     }
+}
+
+/// The shortest list of a label index among the labels of `sel` in `ns`: every object `sel`
+/// selects is on it. `None` when some label is on no object (or `sel` is empty).
+fn rarest<'i>(
+    index: &'i HashMap<(&'i str, &'i str, &'i str), Vec<usize>>,
+    ns: &'i str,
+    sel: &'i Selector,
+) -> Option<&'i Vec<usize>> {
+    let mut best: Option<&Vec<usize>> = None;
+    for (k, v) in sel {
+        let list = index.get(&(ns, k.as_str(), v.as_str()))?;
+        if best.is_none_or(|b| list.len() < b.len()) {
+            best = Some(list);
+        }
+    }
+    best
 }
 
 fn publishes_not_ready(svc: &Entry) -> bool {

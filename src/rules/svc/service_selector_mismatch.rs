@@ -68,6 +68,9 @@ struct Miss {
 /// A pod near the selector, with the labels it misses.
 type Near<'a> = (&'a Entry, Vec<Miss>);
 
+/// The nearest pods with their score: (labels missed, of which not typos).
+type Nearest<'a> = ((usize, usize), Vec<Near<'a>>);
+
 fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
     for s in common::selecting_services(cluster) {
@@ -85,25 +88,13 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             continue;
         }
         let sel_text = selector_text(sel);
-        // The nearest pods: fewest missed labels, then fewest that are not typos.
-        let mut best: Option<((usize, usize), Vec<Near>)> = None;
+        // The nearest pods: fewest missed labels, then fewest that are not typos. A pod
+        // that carries one of the selector's labels misses fewer than one that carries none,
+        // so the others (typos only) are read only when no pod shares a label.
+        let (mut best, _) = nearest(sel, idx.sharing(ns, sel));
         let mut total = 0;
-        for (pe, pod) in idx.pods_in(ns) {
-            if common::gone(pod) {
-                continue;
-            }
-            total += 1;
-            let misses = misses(sel, pod);
-            let typos = misses.iter().filter(|m| m.typo).count();
-            if misses.len() == sel.len() && typos == 0 {
-                continue;
-            }
-            let score = (misses.len(), misses.len() - typos);
-            match &mut best {
-                Some((s, list)) if *s == score => list.push((pe, misses)),
-                Some((s, _)) if *s < score => {}
-                _ => best = Some((score, vec![(pe, misses)])),
-            }
+        if best.is_none() {
+            (best, total) = nearest(sel, idx.pods_in(ns));
         }
         let mut f = Finding::new(&RULE, entry.object_ref()).cause(sel_text.clone());
         let head = format!(
@@ -226,6 +217,34 @@ fn check(cluster: &Cluster, out: &mut Findings) {
 }
 
 /// The selector labels a pod does not satisfy, each with the pod's nearest label.
+/// Among `pods` (those still there), the ones whose labels come nearest to `sel`, with the
+/// score and their misses; and how many pods were compared.
+fn nearest<'a>(
+    sel: &common::Selector,
+    pods: impl IntoIterator<Item = (&'a Entry, &'a Pod)>,
+) -> (Option<Nearest<'a>>, usize) {
+    let mut best: Option<Nearest<'a>> = None;
+    let mut total = 0;
+    for (pe, pod) in pods {
+        if common::gone(pod) {
+            continue;
+        }
+        total += 1;
+        let misses = misses(sel, pod);
+        let typos = misses.iter().filter(|m| m.typo).count();
+        if misses.len() == sel.len() && typos == 0 {
+            continue;
+        }
+        let score = (misses.len(), misses.len() - typos);
+        match &mut best {
+            Some((s, list)) if *s == score => list.push((pe, misses)),
+            Some((s, _)) if *s < score => {}
+            _ => best = Some((score, vec![(pe, misses)])),
+        }
+    }
+    (best, total)
+}
+
 fn misses(sel: &common::Selector, pod: &Pod) -> Vec<Miss> {
     let empty = BTreeMap::new();
     let labels = pod.metadata.labels.as_ref().unwrap_or(&empty);
