@@ -956,9 +956,17 @@ fn yaml_segment(
         match doc {
             Doc::Whole(piece) => {
                 let end = piece.offset + piece.text.len();
-                match yaml::parse_value(piece.text) {
+                let (cut, time) = without_managed_fields(piece.text);
+                match cut.map_or_else(
+                    || yaml::parse_value(piece.text),
+                    |c| yaml::parse_value(&c).or_else(|_| yaml::parse_value(piece.text)),
+                ) {
                     Ok(serde_json::Value::Null) => {}
-                    Ok(v) => whole_value(v, piece.offset, end, hint, null_strings, results),
+                    Ok(v) => {
+                        let from = results.len();
+                        whole_value(v, piece.offset, end, hint, null_strings, results);
+                        set_managed_time(&mut results[from..], time);
+                    }
                     Err(e) => {
                         let err = yaml_error(&e, file, piece.offset);
                         let (line, column) = pos_in(file, piece.offset, &err);
@@ -989,21 +997,33 @@ fn yaml_segment(
                     .par_iter()
                     .map(|piece| {
                         let end = piece.offset + piece.text.len();
-                        match yaml::parse_item(piece.text) {
-                            Ok(values) => values
-                                .into_iter()
-                                .map(|v| {
-                                    value_item(
-                                        v,
-                                        piece.offset,
-                                        end,
-                                        lk.as_deref(),
-                                        la.as_deref(),
-                                        hint,
-                                        null_strings,
-                                    )
-                                })
-                                .collect(),
+                        let (cut, time) = without_managed_fields(piece.text);
+                        let parsed = cut.map_or_else(
+                            || yaml::parse_item(piece.text),
+                            |c| {
+                                // An error is reported against the text as it is in the file.
+                                yaml::parse_item(&c).or_else(|_| yaml::parse_item(piece.text))
+                            },
+                        );
+                        match parsed {
+                            Ok(values) => {
+                                let mut out: Vec<ItemResult> = values
+                                    .into_iter()
+                                    .map(|v| {
+                                        value_item(
+                                            v,
+                                            piece.offset,
+                                            end,
+                                            lk.as_deref(),
+                                            la.as_deref(),
+                                            hint,
+                                            null_strings,
+                                        )
+                                    })
+                                    .collect();
+                                set_managed_time(&mut out, time);
+                                out
+                            }
                             Err(e) => vec![ItemResult::Problem(
                                 piece.offset,
                                 yaml_error(&e, file, piece.offset),
@@ -1013,6 +1033,27 @@ fn yaml_segment(
                     .collect();
                 results.extend(parsed.into_iter().flatten());
             }
+        }
+    }
+}
+
+/// The text of a YAML object without its `managedFields` block (see
+/// [`yaml::cut_managed_fields`]), when it has one, and the newest time in them.
+fn without_managed_fields(text: &str) -> (Option<String>, Option<jiff::Timestamp>) {
+    match yaml::cut_managed_fields(text) {
+        Some((cut, time)) => (Some(cut), time),
+        None => (None, None),
+    }
+}
+
+/// Records the newest `managedFields` time cut from the text on the objects read from it.
+fn set_managed_time(results: &mut [ItemResult], time: Option<jiff::Timestamp>) {
+    if time.is_none() {
+        return;
+    }
+    for r in results {
+        if let ItemResult::Object(p, ..) = r {
+            p.managed_time = p.managed_time.max(time);
         }
     }
 }

@@ -178,9 +178,113 @@ pub fn parse_item(text: &str) -> Result<Vec<serde_json::Value>, yaml_serde::Erro
     yaml_serde::from_str(text)
 }
 
+/// Cuts the block-style `metadata.managedFields` out of the YAML text of one object (a
+/// document, or a list item starting with `- `), returning the rest and the newest `time`
+/// found in the cut part, as [`crate::model::object::strip_managed_fields`] does for JSON:
+/// nothing reads them, and they are often half of the text of an object as kubectl prints
+/// it. `None` when there is nothing to cut or the text is not shaped as expected (the caller
+/// then parses the text as it is).
+pub fn cut_managed_fields(text: &str) -> Option<(String, Option<jiff::Timestamp>)> {
+    const KEY: &str = "managedFields:";
+    let b = text.as_bytes();
+    // Indentation of the object's own keys.
+    let top = text
+        .split('\n')
+        .find(|l| !is_blank_or_comment(l) && !l.starts_with("---"))
+        .map(|l| {
+            let ind = indent_of(l);
+            match l[ind..].strip_prefix("- ") {
+                Some(rest) => ind + 2 + indent_of(rest),
+                None => ind,
+            }
+        })?;
+    for at in memchr::memmem::find_iter(b, KEY.as_bytes()) {
+        let line_start = b[..at]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1);
+        let indent = at - line_start;
+        if indent <= top || !b[line_start..at].iter().all(|&c| c == b' ') {
+            continue;
+        }
+        let line_end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i + 1);
+        if !text[at + KEY.len()..line_end].trim().is_empty() {
+            continue;
+        }
+        // The parent key must be the object's own `metadata:`.
+        let parent = text[..line_start]
+            .lines()
+            .rev()
+            .find(|l| !is_blank_or_comment(l) && indent_of(l) < indent)?;
+        let pi = indent_of(parent);
+        let (key_indent, key) = match parent[pi..].strip_prefix("- ") {
+            Some(rest) => (pi + 2 + indent_of(rest), rest.trim()),
+            None => (pi, parent[pi..].trim_end()),
+        };
+        if key_indent != top || key != "metadata:" {
+            continue;
+        }
+        // The block: lines indented deeper, or `- ` entries at the key's own indentation.
+        let mut end = line_end;
+        let mut newest: Option<jiff::Timestamp> = None;
+        while end < b.len() {
+            let next = memchr::memchr(b'\n', &b[end..]).map_or(b.len(), |i| end + i + 1);
+            let line = &text[end..next];
+            let li = indent_of(line);
+            let body = line[li..].trim_end();
+            let inside = body.is_empty()
+                || li > indent
+                || (li == indent && (body == "-" || body.starts_with("- ")));
+            if !inside {
+                break;
+            }
+            let field = body.strip_prefix("- ").unwrap_or(body);
+            if let Some(v) = field.strip_prefix("time:") {
+                let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+                if let Ok(t) = v.parse::<jiff::Timestamp>() {
+                    newest = Some(newest.map_or(t, |n| n.max(t)));
+                }
+            }
+            end = next;
+        }
+        let mut out = String::with_capacity(text.len() - (end - line_start));
+        out.push_str(&text[..line_start]);
+        out.push_str(&text[end..]);
+        return Some((out, newest));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn managed_fields_are_cut_from_an_item_and_a_document() {
+        let item = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    labels:\n      app: a\n    managedFields:\n    - apiVersion: v1\n      fieldsType: FieldsV1\n      fieldsV1:\n        f:metadata:\n          f:labels: {}\n\n      manager: kubectl\n      time: \"2024-05-01T10:00:00Z\"\n    - manager: kubelet\n      time: 2024-05-02T10:00:00Z\n    name: a\n  spec:\n    containers: []\n";
+        let (cut, time) = cut_managed_fields(item).unwrap();
+        assert_eq!(
+            cut,
+            "- apiVersion: v1\n  kind: Pod\n  metadata:\n    labels:\n      app: a\n    name: a\n  spec:\n    containers: []\n"
+        );
+        assert_eq!(time.unwrap().to_string(), "2024-05-02T10:00:00Z");
+        let doc =
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  managedFields:\n  - manager: m\n  name: b\n";
+        let (cut, _) = cut_managed_fields(doc).unwrap();
+        assert_eq!(cut, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: b\n");
+        assert_eq!(parse_value(&cut).unwrap()["metadata"]["name"], "b");
+    }
+
+    #[test]
+    fn managed_fields_elsewhere_are_left_alone() {
+        // Inside a ConfigMap's data (a block scalar), not under the object's metadata.
+        let cm = "apiVersion: v1\nkind: ConfigMap\ndata:\n  x.yaml: |\n    metadata:\n      managedFields:\n      - a\nmetadata:\n  name: c\n";
+        assert!(cut_managed_fields(cm).is_none());
+        // Flow style and an empty list stay as they are.
+        assert!(cut_managed_fields("metadata: {managedFields: [], name: x}\n").is_none());
+        assert!(cut_managed_fields("metadata:\n  managedFields: []\n  name: x\n").is_none());
+        assert!(cut_managed_fields("metadata:\n  name: x\n").is_none());
+    }
 
     #[test]
     fn multi_doc_with_leading_separator() {
