@@ -51,32 +51,52 @@ pub struct Context {
 /// Lines of context kept on each side of a cited line.
 const CONTEXT_LINES: usize = 2;
 
-/// Where the lines of a text start, found once per file: many pieces of evidence in one large
-/// file (a `pods/<ns>.json` of 20 MB) then cost a binary search each, not a count of every
-/// newline before them.
-pub struct Lines {
-    /// Offsets of the `\n` bytes.
-    newlines: Vec<usize>,
+/// How many lines come before each block of a text, counted once per file: many pieces of
+/// evidence in one large file (a `pods/<ns>.json` of 150 MB) then cost a count within one
+/// block each, not a count of every newline before them, and the index of a file is a few
+/// thousand numbers, not one per line.
+pub struct Lines<'t> {
+    text: &'t [u8],
+    /// `before[i]`: the newlines in `text[..i * BLOCK]`.
+    before: Vec<u64>,
 }
 
-impl Lines {
+/// Bytes per block of the line index.
+const BLOCK: usize = 64 * 1024;
+
+/// The newlines in `bytes`.
+fn newlines(bytes: &[u8]) -> u64 {
+    bytecount::count(bytes, b'\n') as u64
+}
+
+impl<'t> Lines<'t> {
     /// The index of `text`.
-    pub fn new(text: &[u8]) -> Lines {
-        Lines {
-            newlines: memchr::memchr_iter(b'\n', text).collect(),
+    pub fn new(text: &'t [u8]) -> Lines<'t> {
+        let mut before = Vec::with_capacity(text.len() / BLOCK + 1);
+        let mut n = 0;
+        before.push(0);
+        for chunk in text.chunks(BLOCK) {
+            n += newlines(chunk);
+            before.push(n);
         }
+        Lines { text, before }
     }
 
     /// An empty index, for texts that are not at hand.
-    fn none() -> Lines {
+    fn none() -> Lines<'static> {
         Lines {
-            newlines: Vec::new(),
+            text: &[],
+            before: vec![0],
         }
     }
 
     /// The 1-based line of byte `offset`.
     fn line_of(&self, offset: usize) -> u64 {
-        self.newlines.partition_point(|&n| n < offset) as u64 + 1
+        let offset = offset.min(self.text.len());
+        let block = offset / BLOCK;
+        self.before[block.min(self.before.len() - 1)]
+            + newlines(&self.text[block * BLOCK..offset])
+            + 1
     }
 }
 
@@ -85,7 +105,7 @@ impl Lines {
 const LOOKBACK: usize = 3;
 
 /// The lines around byte `offset` of `text`, with secret values hidden.
-fn context_of(text: &[u8], offset: usize, lines: &Lines) -> Context {
+fn context_of(text: &[u8], offset: usize, lines: &Lines<'_>) -> Context {
     let offset = offset.min(text.len());
     let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
     let mut start = line_start;
@@ -141,6 +161,9 @@ fn scrubbed(ctx: &Context, line: u64) -> Context {
 
 /// Whether an object's text is a Secret's (`"kind": "Secret"`, `kind: Secret`).
 fn is_secret(obj: &str) -> bool {
+    if memchr::memmem::find(obj.as_bytes(), b"Secret").is_none() {
+        return false;
+    }
     obj.lines().any(|l| {
         let l = l.trim().trim_end_matches(',');
         l == "\"kind\": \"Secret\"" || l == "kind: Secret" || l == "\"kind\":\"Secret\""
@@ -318,10 +341,11 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
         if r.read_to_end(&mut bytes).is_err() {
             return;
         }
-        let lines = Lines::new(&bytes);
+        let text = &bytes[..];
+        let lines = Lines::new(text);
         for &(fi, ei) in places {
             if !is_lines(&(fi, ei)) {
-                out[fi][ei] = locate(s, &findings[fi].evidence[ei], &bytes, &lines);
+                out[fi][ei] = locate(s, &findings[fi].evidence[ei], text, &lines);
             }
         }
     });
@@ -331,7 +355,7 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
 }
 
 /// Resolves one piece of evidence against the text of its file (log lines need none).
-pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8], lines: &Lines) -> Option<Located> {
+pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8], lines: &Lines<'_>) -> Option<Located> {
     let entry = s.ingested.ledger.get(e.file as usize)?;
     let (path, input) = (entry.path.clone(), entry.input);
     let mut width = None;
@@ -430,7 +454,7 @@ pub fn line_col(text: &[u8], offset: usize) -> (u64, u64, String) {
 }
 
 /// [`line_col`] with the text's line index at hand.
-fn line_col_in(text: &[u8], offset: usize, lines: &Lines) -> (u64, u64, String) {
+fn line_col_in(text: &[u8], offset: usize, lines: &Lines<'_>) -> (u64, u64, String) {
     let offset = offset.min(text.len());
     let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
     let line = lines.line_of(line_start);

@@ -89,7 +89,7 @@ fn strip_compression_suffix(name: &str) -> String {
     name.to_string()
 }
 
-fn read_stream<R: Read>(
+fn read_stream<R: Read + Send>(
     display: String,
     name: &str,
     magic: Magic,
@@ -106,7 +106,7 @@ fn read_stream<R: Read>(
         bytes: 0,
         newest_mtime: None,
     };
-    let decoded: Box<dyn Read> = match magic {
+    let decoded: Box<dyn Read + Send> = match magic {
         Magic::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
         Magic::Zstd => match zstd::stream::read::Decoder::new(raw) {
             Ok(d) => Box::new(d),
@@ -117,6 +117,26 @@ fn read_stream<R: Read>(
         },
         _ => Box::new(raw),
     };
+    if matches!(magic, Magic::Gzip | Magic::Zstd) {
+        // Inflating on a thread of its own, ahead of the reader.
+        std::thread::scope(|scope| {
+            let ahead = super::prefetch::Prefetch::spawn(scope, decoded);
+            read_decoded(info, name, magic, Box::new(ahead), len, opts, visitor)
+        })
+    } else {
+        read_decoded(info, name, magic, decoded, len, opts, visitor)
+    }
+}
+
+fn read_decoded(
+    mut info: InputInfo,
+    name: &str,
+    magic: Magic,
+    decoded: Box<dyn Read + '_>,
+    len: Option<u64>,
+    opts: &ReadOptions,
+    visitor: &mut dyn Visitor,
+) -> InputInfo {
     let mut capped = CappedReader::new(decoded, opts.max_bytes, None);
     let mut head = vec![0u8; 512];
     let n = match read_full(&mut capped, &mut head) {

@@ -9,6 +9,7 @@
 mod archive;
 mod dir;
 pub mod paths;
+mod prefetch;
 mod sniff;
 
 use std::io::Read;
