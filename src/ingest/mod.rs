@@ -339,14 +339,39 @@ fn read_body(path: &str, size: Option<u64>, r: &mut dyn Read) -> Content {
         let digests = logs::digest_reader(r, logs::LogHint::default());
         return Content::Logs(digests);
     }
-    let mut buf = Vec::with_capacity(size.unwrap_or(0).min(1 << 30) as usize);
-    match r.read_to_end(&mut buf) {
-        Ok(_) => Content::Bytes(buf),
+    // Zeroed memory fresh from the system costs nothing to zero (`calloc`), where
+    // `read_to_end` would clear every page before filling it.
+    let expected = size.unwrap_or(0).min(1 << 30) as usize;
+    let mut buf = vec![0u8; expected];
+    let (n, failed) = read_exactly(r, &mut buf);
+    buf.truncate(n);
+    let result = match failed {
+        Some(e) => Err(e),
+        // More than the archive said (or no size given): read the rest.
+        None if n == expected => r.read_to_end(&mut buf).map(|_| ()),
+        None => Ok(()),
+    };
+    match result {
+        Ok(()) => Content::Bytes(buf),
         Err(e) => Content::Unreadable(format!(
             "could not be read to the end ({} read): {e}",
             source::human_bytes(buf.len() as u64)
         )),
     }
+}
+
+/// Fills `buf` from `r` as far as it goes: how much was read, and the error that stopped it.
+fn read_exactly(r: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (n, Some(e)),
+        }
+    }
+    (n, None)
 }
 
 /// Detects the layout of one input and rebases its paths onto the snapshot root.
