@@ -10,6 +10,35 @@ pub fn pods(cluster: &Cluster) -> impl Iterator<Item = (&Entry, &Pod)> {
     cluster.all::<Pod>()
 }
 
+/// The path of one container's spec or status in its pod (`spec.containers[0]`,
+/// `status.initContainerStatuses[1]`), or none. Written out only when shown: rules look at
+/// every container of every pod, and most containers are never cited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemPath {
+    list: &'static str,
+    index: usize,
+}
+
+impl ItemPath {
+    /// No path (a spec or status the snapshot lacks).
+    pub const NONE: ItemPath = ItemPath { list: "", index: 0 };
+
+    /// True for [`ItemPath::NONE`].
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+impl std::fmt::Display for ItemPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            write!(f, "{}[{}]", self.list, self.index)
+        }
+    }
+}
+
 /// One container of a pod: its spec and its status, with the paths of both.
 #[derive(Debug, Clone)]
 pub struct ContainerView<'a> {
@@ -20,11 +49,11 @@ pub struct ContainerView<'a> {
     /// The spec, when the snapshot has it.
     pub spec: Option<&'a Container>,
     /// Path of the spec: `spec.containers[0]`.
-    pub spec_path: String,
+    pub spec_path: ItemPath,
     /// The status, when the snapshot has it.
     pub status: Option<&'a ContainerStatus>,
     /// Path of the status: `status.containerStatuses[0]`.
-    pub status_path: String,
+    pub status_path: ItemPath,
 }
 
 impl<'a> ContainerView<'a> {
@@ -113,9 +142,15 @@ pub fn containers(pod: &Pod) -> Vec<ContainerView<'_>> {
                 name: &c.name,
                 init,
                 spec: Some(c),
-                spec_path: format!("{spec_field}[{i}]"),
+                spec_path: ItemPath {
+                    list: spec_field,
+                    index: i,
+                },
                 status: st.map(|j| &statuses[j]),
-                status_path: st.map_or(String::new(), |j| format!("{status_field}[{j}]")),
+                status_path: st.map_or(ItemPath::NONE, |j| ItemPath {
+                    list: status_field,
+                    index: j,
+                }),
             });
         }
         for (j, s) in statuses.iter().enumerate() {
@@ -126,9 +161,12 @@ pub fn containers(pod: &Pod) -> Vec<ContainerView<'_>> {
                 name: &s.name,
                 init,
                 spec: None,
-                spec_path: String::new(),
+                spec_path: ItemPath::NONE,
                 status: Some(s),
-                status_path: format!("{status_field}[{j}]"),
+                status_path: ItemPath {
+                    list: status_field,
+                    index: j,
+                },
             });
         }
     }

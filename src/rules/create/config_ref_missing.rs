@@ -101,7 +101,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             let Some(missing) = parse(&msg) else {
                 continue;
             };
-            let r = find_ref(&refs, &missing, &c.spec_path);
+            let r = find_ref(&refs, &missing, &c.spec_path.to_string());
             let present = object_entry(cluster, &ns, &missing);
             let mut f = finding(entry, &ns, &missing, r, present, Some(c.name))
                 .evidence(Evidence::field(
