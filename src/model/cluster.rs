@@ -7,7 +7,11 @@ use crate::ingest::{Fact, Ingested, Origin, ParsedLog};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+/// The model's indexes hash with foldhash (faster than SipHash for the many short keys of a
+/// large snapshot, still seeded per process).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::{Arc, OnceLock};
 
 /// An object in the model and every place it was read.

@@ -8,7 +8,11 @@ use crate::rules::{util, Evidence};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Endpoints, Pod, PodTemplateSpec, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+/// The index's maps hash with foldhash: it is built over every pod label of the snapshot.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// A Service's label selector.
 pub(crate) type Selector = BTreeMap<String, String>;
@@ -213,10 +217,10 @@ impl<'a> Index<'a> {
     /// workload templates.
     pub fn new(cluster: &'a Cluster) -> Self {
         let pods: Vec<(&Entry, &Pod)> = cluster.all::<Pod>().collect();
-        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
-        let mut by_ip = HashMap::new();
-        let mut by_name = HashMap::new();
+        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::default();
+        let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::default();
+        let mut by_ip = HashMap::default();
+        let mut by_name = HashMap::default();
         for (i, (e, p)) in pods.iter().enumerate() {
             let ns = ns_of(e);
             by_ns.entry(ns).or_default().push(i);
@@ -240,7 +244,7 @@ impl<'a> Index<'a> {
             }
         }
         let endpoints_ns = cluster.all::<Endpoints>().map(|(e, _)| ns_of(e)).collect();
-        let mut slices: HashMap<(&str, &str), Vec<&Entry>> = HashMap::new();
+        let mut slices: HashMap<(&str, &str), Vec<&Entry>> = HashMap::default();
         for (e, s) in cluster.all::<EndpointSlice>() {
             if let Some(svc) = s
                 .metadata
@@ -252,7 +256,7 @@ impl<'a> Index<'a> {
             }
         }
         let slices_ns = slices.keys().map(|(ns, _)| *ns).collect();
-        let mut templates: HashMap<&str, Vec<Template>> = HashMap::new();
+        let mut templates: HashMap<&str, Vec<Template>> = HashMap::default();
         let mut add = |e: &'a Entry, template: Option<&'a PodTemplateSpec>, r| {
             if let Some(labels) = template.and_then(|t| t.metadata.as_ref()?.labels.as_ref()) {
                 templates.entry(ns_of(e)).or_default().push(Template {
@@ -294,7 +298,7 @@ impl<'a> Index<'a> {
                 Some(d.spec.replicas.unwrap_or(1)),
             );
         }
-        let mut templates_by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        let mut templates_by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::default();
         for (ns, list) in &templates {
             for (i, t) in list.iter().enumerate() {
                 for (k, v) in t.labels {
