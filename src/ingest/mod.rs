@@ -343,7 +343,7 @@ fn read_body(path: &str, size: Option<u64>, r: &mut dyn Read) -> Content {
     // `read_to_end` would clear every page before filling it.
     let expected = size.unwrap_or(0).min(1 << 30) as usize;
     let mut buf = vec![0u8; expected];
-    let (n, failed) = read_exactly(r, &mut buf);
+    let (n, failed) = source::fill(r, &mut buf);
     buf.truncate(n);
     let result = match failed {
         Some(e) => Err(e),
@@ -358,20 +358,6 @@ fn read_body(path: &str, size: Option<u64>, r: &mut dyn Read) -> Content {
             source::human_bytes(buf.len() as u64)
         )),
     }
-}
-
-/// Fills `buf` from `r` as far as it goes: how much was read, and the error that stopped it.
-fn read_exactly(r: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return (n, Some(e)),
-        }
-    }
-    (n, None)
 }
 
 /// Detects the layout of one input and rebases its paths onto the snapshot root.

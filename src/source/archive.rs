@@ -65,16 +65,10 @@ pub(super) fn read_bytes(
 }
 
 fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    match super::fill(r, buf) {
+        (_, Some(e)) => Err(e),
+        (n, None) => Ok(n),
     }
-    Ok(n)
 }
 
 /// Strips a compression suffix from a single compressed file's name.

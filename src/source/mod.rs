@@ -211,6 +211,21 @@ impl<R> CappedReader<R> {
 }
 
 /// The message used when the decompressed-size cap is reached.
+/// Fills `buf` from `r` as far as it goes (short only at the end of the data): how much was
+/// read, and the error that stopped it.
+pub(crate) fn fill(r: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (n, Some(e)),
+        }
+    }
+    (n, None)
+}
+
 pub(crate) fn cap_message(cap: u64) -> String {
     format!(
         "stopped after {} of decompressed data (the --max-bytes limit); raise it to read the rest",

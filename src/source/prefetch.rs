@@ -37,19 +37,7 @@ impl<'scope> Prefetch<'scope> {
             if buf.len() != CHUNK {
                 buf.resize(CHUNK, 0);
             }
-            let mut n = 0;
-            let mut failed = None;
-            while n < CHUNK {
-                match inner.read(&mut buf[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => n += k,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-            }
+            let (n, failed) = super::fill(&mut inner, &mut buf);
             buf.truncate(n);
             let last = n < CHUNK || failed.is_some();
             if n > 0 && tx.send(Ok(buf)).is_err() {
