@@ -411,6 +411,16 @@ impl Cluster {
             .map(move |&i| &self.entries[i])
     }
 
+    /// Objects of one kind with their positions in [`Cluster::entries`], for indexes that
+    /// outlive a borrow of the model (kept in [`Cluster::memo`]).
+    pub fn of_kind_at<'a>(&'a self, kind: &str) -> impl Iterator<Item = (usize, &'a Entry)> + 'a {
+        self.by_kind
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(move |&i| (i, &self.entries[i]))
+    }
+
     /// Objects of one kind in one namespace (`None` or `""` for cluster-scoped ones).
     pub fn in_namespace<'a>(
         &'a self,

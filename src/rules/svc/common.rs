@@ -5,7 +5,6 @@
 use crate::ingest::SourceFormat;
 use crate::model::{selector_matches, Cluster, Entry, ObjectRef};
 use crate::rules::{util, Evidence};
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Endpoints, Pod, PodTemplateSpec, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use std::collections::BTreeMap;
@@ -193,157 +192,207 @@ pub(crate) struct Template<'a> {
     pub replicas: Option<i32>,
 }
 
-/// The pods and endpoints of a snapshot, indexed for the Service rules.
+/// The pods and endpoints of a snapshot, indexed for the Service rules. The index itself
+/// ([`IndexData`]) is built once per run and shared by the rules that need it.
 pub(crate) struct Index<'a> {
-    pods: Vec<(&'a Entry, &'a Pod)>,
-    by_ns: HashMap<&'a str, Vec<usize>>,
-    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
-    by_ip: HashMap<(&'a str, &'a str), usize>,
-    by_name: HashMap<(&'a str, &'a str), usize>,
-    endpoints_ns: HashSet<&'a str>,
-    slices_ns: HashSet<&'a str>,
-    slices: HashMap<(&'a str, &'a str), Vec<&'a Entry>>,
-    templates: HashMap<&'a str, Vec<Template<'a>>>,
-    /// Templates by namespace and one of their labels (indices into `templates[ns]`).
-    templates_by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+    cluster: &'a Cluster,
+    data: std::sync::Arc<IndexData>,
+}
+
+/// Positions in [`Cluster::entries`] and in [`IndexData::pods`], so that the index owns no
+/// borrow of the model and can be kept in [`Cluster::memo`]. Keys made of names are hashed
+/// (with the index's own hasher); every lookup checks the names of what it finds.
+#[derive(Default)]
+struct IndexData {
+    hasher: foldhash::fast::RandomState,
+    /// Every pod, as entry positions, in snapshot order.
+    pods: Vec<usize>,
+    /// Namespace → positions in `pods`.
+    by_ns: HashMap<String, Vec<usize>>,
+    /// hash(namespace, label key, label value) → positions in `pods`.
+    by_label: HashMap<u64, Vec<usize>>,
+    /// hash(namespace, IP) → positions in `pods`.
+    by_ip: HashMap<u64, Vec<usize>>,
+    /// hash(namespace, name) → positions in `pods`.
+    by_name: HashMap<u64, Vec<usize>>,
+    endpoints_ns: HashSet<String>,
+    slices_ns: HashSet<String>,
+    /// hash(namespace, Service name) → EndpointSlice entry positions.
+    slices: HashMap<u64, Vec<usize>>,
+    /// Namespace → workloads with a labelled pod template.
+    templates: HashMap<String, Vec<TemplateAt>>,
+    /// hash(namespace, label key, label value) → positions in `templates[ns]`.
+    templates_by_label: HashMap<u64, Vec<usize>>,
+}
+
+/// A workload with a labelled pod template: its entry position and desired replicas.
+struct TemplateAt {
+    entry: usize,
+    replicas: Option<i32>,
 }
 
 fn ns_of(entry: &Entry) -> &str {
     entry.object.metadata().namespace.as_deref().unwrap_or("")
 }
 
-impl<'a> Index<'a> {
-    /// Indexes pods (by namespace, label, IP and name), Endpoints, EndpointSlices and
-    /// workload templates.
-    pub fn new(cluster: &'a Cluster) -> Self {
-        let pods: Vec<(&Entry, &Pod)> = cluster.all::<Pod>().collect();
-        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::default();
-        let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::default();
-        let mut by_ip = HashMap::default();
-        let mut by_name = HashMap::default();
-        for (i, (e, p)) in pods.iter().enumerate() {
+/// The labels of a workload's pod template.
+fn template_labels(entry: &Entry) -> Option<&BTreeMap<String, String>> {
+    let template: Option<&PodTemplateSpec> = match &entry.object {
+        crate::model::Object::Deployment(d) => Some(&d.spec.template),
+        crate::model::Object::StatefulSet(d) => Some(&d.spec.template),
+        crate::model::Object::DaemonSet(d) => Some(&d.spec.template),
+        crate::model::Object::ReplicaSet(d) => d.spec.template.as_ref(),
+        _ => None,
+    };
+    template?.metadata.as_ref()?.labels.as_ref()
+}
+
+impl IndexData {
+    fn key(&self, parts: &[&str]) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = self.hasher.build_hasher();
+        for p in parts {
+            p.hash(&mut h);
+        }
+        h.finish()
+    }
+
+    fn build(cluster: &Cluster) -> IndexData {
+        let mut d = IndexData::default();
+        for (i, e) in cluster.of_kind_at("Pod") {
+            let Some(p) = util::typed::<Pod>(e) else {
+                continue;
+            };
+            let at = d.pods.len();
+            d.pods.push(i);
             let ns = ns_of(e);
-            by_ns.entry(ns).or_default().push(i);
+            if !d.by_ns.contains_key(ns) {
+                d.by_ns.insert(ns.to_string(), Vec::new());
+            }
+            if let Some(list) = d.by_ns.get_mut(ns) {
+                list.push(at);
+            }
             for (k, v) in p.metadata.labels.iter().flatten() {
-                by_label
-                    .entry((ns, k.as_str(), v.as_str()))
-                    .or_default()
-                    .push(i);
+                let key = d.key(&[ns, k, v]);
+                d.by_label.entry(key).or_default().push(at);
             }
             if let Some(ip) = pod_ip(p) {
-                // A live pod wins over an ended one that held the IP before.
-                let keep_old = by_ip
-                    .get(&(ns, ip))
-                    .is_some_and(|&j: &usize| !gone(pods[j].1) && gone(p));
-                if !keep_old {
-                    by_ip.insert((ns, ip), i);
-                }
+                let key = d.key(&[ns, ip]);
+                d.by_ip.entry(key).or_default().push(at);
             }
             if let Some(n) = p.metadata.name.as_deref() {
-                by_name.insert((ns, n), i);
+                let key = d.key(&[ns, n]);
+                d.by_name.entry(key).or_default().push(at);
             }
         }
-        let endpoints_ns = cluster.all::<Endpoints>().map(|(e, _)| ns_of(e)).collect();
-        let mut slices: HashMap<(&str, &str), Vec<&Entry>> = HashMap::default();
-        for (e, s) in cluster.all::<EndpointSlice>() {
+        d.endpoints_ns = cluster
+            .all::<Endpoints>()
+            .map(|(e, _)| ns_of(e).to_string())
+            .collect();
+        for (i, e) in cluster.of_kind_at("EndpointSlice") {
+            let Some(s) = util::typed::<EndpointSlice>(e) else {
+                continue;
+            };
             if let Some(svc) = s
                 .metadata
                 .labels
                 .as_ref()
                 .and_then(|l| l.get("kubernetes.io/service-name"))
             {
-                slices.entry((ns_of(e), svc.as_str())).or_default().push(e);
+                let key = d.key(&[ns_of(e), svc]);
+                d.slices.entry(key).or_default().push(i);
+                d.slices_ns.insert(ns_of(e).to_string());
             }
         }
-        let slices_ns = slices.keys().map(|(ns, _)| *ns).collect();
-        let mut templates: HashMap<&str, Vec<Template>> = HashMap::default();
-        let mut add = |e: &'a Entry, template: Option<&'a PodTemplateSpec>, r| {
-            if let Some(labels) = template.and_then(|t| t.metadata.as_ref()?.labels.as_ref()) {
-                templates.entry(ns_of(e)).or_default().push(Template {
-                    entry: e,
-                    labels,
-                    replicas: r,
-                });
-            }
-        };
-        for (e, d) in cluster.all::<Deployment>() {
-            add(
-                e,
-                Some(&d.spec.template),
-                Some(d.spec.replicas.unwrap_or(1)),
-            );
-        }
-        for (e, d) in cluster.all::<StatefulSet>() {
-            add(
-                e,
-                Some(&d.spec.template),
-                Some(d.spec.replicas.unwrap_or(1)),
-            );
-        }
-        for (e, d) in cluster.all::<DaemonSet>() {
-            add(e, Some(&d.spec.template), None);
-        }
-        for (e, d) in cluster.all::<ReplicaSet>() {
-            // ReplicaSets of a Deployment are covered by the Deployment.
-            if d.metadata
-                .owner_references
-                .as_ref()
-                .is_some_and(|o| !o.is_empty())
-            {
-                continue;
-            }
-            add(
-                e,
-                d.spec.template.as_ref(),
-                Some(d.spec.replicas.unwrap_or(1)),
-            );
-        }
-        let mut templates_by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::default();
-        for (ns, list) in &templates {
-            for (i, t) in list.iter().enumerate() {
-                for (k, v) in t.labels {
-                    templates_by_label
-                        .entry((ns, k.as_str(), v.as_str()))
-                        .or_default()
-                        .push(i);
+        for kind in ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] {
+            for (i, e) in cluster.of_kind_at(kind) {
+                let replicas = match &e.object {
+                    crate::model::Object::Deployment(w) => Some(w.spec.replicas.unwrap_or(1)),
+                    crate::model::Object::StatefulSet(w) => Some(w.spec.replicas.unwrap_or(1)),
+                    crate::model::Object::DaemonSet(_) => None,
+                    crate::model::Object::ReplicaSet(w) => {
+                        // ReplicaSets of a Deployment are covered by the Deployment.
+                        if w.metadata
+                            .owner_references
+                            .as_ref()
+                            .is_some_and(|o| !o.is_empty())
+                        {
+                            continue;
+                        }
+                        Some(w.spec.replicas.unwrap_or(1))
+                    }
+                    _ => continue,
+                };
+                let Some(labels) = template_labels(e) else {
+                    continue;
+                };
+                let ns = ns_of(e);
+                let list = d.templates.entry(ns.to_string()).or_default();
+                let at = list.len();
+                list.push(TemplateAt { entry: i, replicas });
+                for (k, v) in labels {
+                    let key = d.key(&[ns, k, v]);
+                    d.templates_by_label.entry(key).or_default().push(at);
                 }
             }
         }
+        d
+    }
+}
+
+impl<'a> Index<'a> {
+    /// The index of the snapshot's pods (by namespace, label, IP and name), Endpoints,
+    /// EndpointSlices and workload templates: built by the first rule that asks, shared.
+    pub fn new(cluster: &'a Cluster) -> Self {
         Index {
-            templates_by_label,
-            pods,
-            by_ns,
-            by_label,
-            by_ip,
-            by_name,
-            endpoints_ns,
-            slices_ns,
-            slices,
-            templates,
+            cluster,
+            data: cluster.memo(|| IndexData::build(cluster)),
         }
+    }
+
+    /// The pod at position `at` of the index.
+    fn pod(&self, at: usize) -> Option<(&'a Entry, &'a Pod)> {
+        let e = self.cluster.entries().get(*self.data.pods.get(at)?)?;
+        Some((e, util::typed::<Pod>(e)?))
     }
 
     /// Every pod of a namespace.
     pub fn pods_in(&self, ns: &str) -> impl Iterator<Item = (&'a Entry, &'a Pod)> + '_ {
-        self.by_ns
+        self.data
+            .by_ns
             .get(ns)
             .into_iter()
             .flatten()
-            .map(|&i| self.pods[i])
+            .filter_map(|&at| self.pod(at))
     }
 
     /// True when the snapshot holds pods of the namespace.
     pub fn has_pods(&self, ns: &str) -> bool {
-        self.by_ns.get(ns).is_some_and(|v| !v.is_empty())
+        self.data.by_ns.get(ns).is_some_and(|v| !v.is_empty())
+    }
+
+    /// Positions of the pods of `ns` labelled `k: v` (and maybe a few others: check).
+    fn labelled(&self, ns: &str, k: &str, v: &str) -> Option<&Vec<usize>> {
+        self.data.by_label.get(&self.data.key(&[ns, k, v]))
     }
 
     /// The pods of `ns` that carry every label of `sel`, in snapshot order.
     pub fn matching(&self, ns: &str, sel: &Selector) -> Vec<(&'a Entry, &'a Pod)> {
-        rarest(&self.by_label, ns, sel)
-            .into_iter()
+        // Start from the rarest label of the selector.
+        let mut best: Option<&Vec<usize>> = None;
+        for (k, v) in sel {
+            let list = match self.labelled(ns, k, v) {
+                Some(l) => l,
+                None => return Vec::new(),
+            };
+            if best.is_none_or(|b| list.len() < b.len()) {
+                best = Some(list);
+            }
+        }
+        best.into_iter()
             .flatten()
-            .map(|&i| self.pods[i])
-            .filter(|(_, p)| selector_matches(sel, p.metadata.labels.as_ref()))
+            .filter_map(|&at| self.pod(at))
+            .filter(|(e, p)| ns_of(e) == ns && selector_matches(sel, p.metadata.labels.as_ref()))
             .collect()
     }
 
@@ -351,34 +400,83 @@ impl<'a> Index<'a> {
     pub fn sharing(&self, ns: &str, sel: &Selector) -> Vec<(&'a Entry, &'a Pod)> {
         let mut ids: Vec<usize> = sel
             .iter()
-            .filter_map(|(k, v)| self.by_label.get(&(ns, k.as_str(), v.as_str())))
+            .filter_map(|(k, v)| self.labelled(ns, k, v))
             .flatten()
             .copied()
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        ids.into_iter().map(|i| self.pods[i]).collect()
+        ids.into_iter()
+            .filter_map(|at| self.pod(at))
+            .filter(|(e, p)| {
+                let labels = p.metadata.labels.as_ref();
+                ns_of(e) == ns
+                    && sel
+                        .iter()
+                        .any(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+            })
+            .collect()
     }
 
-    /// The pod with this IP in `ns`.
+    /// The pod with this IP in `ns` (a live pod wins over an ended one that held it before).
     pub fn pod_by_ip(&self, ns: &str, ip: &str) -> Option<(&'a Entry, &'a Pod)> {
-        self.by_ip.get(&(ns, ip)).map(|&i| self.pods[i])
+        let found: Vec<(&Entry, &Pod)> = self
+            .data
+            .by_ip
+            .get(&self.data.key(&[ns, ip]))
+            .into_iter()
+            .flatten()
+            .filter_map(|&at| self.pod(at))
+            .filter(|(e, p)| ns_of(e) == ns && pod_ip(p) == Some(ip))
+            .collect();
+        found
+            .iter()
+            .rev()
+            .find(|(_, p)| !gone(p))
+            .or(found.last())
+            .copied()
     }
 
     /// The pod with this name in `ns`.
     pub fn pod_by_name(&self, ns: &str, name: &str) -> Option<(&'a Entry, &'a Pod)> {
-        self.by_name.get(&(ns, name)).map(|&i| self.pods[i])
+        self.data
+            .by_name
+            .get(&self.data.key(&[ns, name]))
+            .into_iter()
+            .flatten()
+            .filter_map(|&at| self.pod(at))
+            .rfind(|(e, p)| ns_of(e) == ns && p.metadata.name.as_deref() == Some(name))
     }
 
     /// Workloads of `ns` whose pod template `sel` selects.
-    pub fn templates_matching(&self, ns: &str, sel: &Selector) -> Vec<&Template<'a>> {
-        let Some(list) = self.templates.get(ns) else {
+    pub fn templates_matching(&self, ns: &str, sel: &Selector) -> Vec<Template<'a>> {
+        let Some(list) = self.data.templates.get(ns) else {
             return Vec::new();
         };
-        rarest(&self.templates_by_label, ns, sel)
-            .into_iter()
+        let mut best: Option<&Vec<usize>> = None;
+        for (k, v) in sel {
+            let Some(found) = self
+                .data
+                .templates_by_label
+                .get(&self.data.key(&[ns, k, v]))
+            else {
+                return Vec::new();
+            };
+            if best.is_none_or(|b| found.len() < b.len()) {
+                best = Some(found);
+            }
+        }
+        best.into_iter()
             .flatten()
-            .map(|&i| &list[i])
+            .filter_map(|&at| {
+                let t = list.get(at)?;
+                let entry = self.cluster.entries().get(t.entry)?;
+                Some(Template {
+                    entry,
+                    labels: template_labels(entry)?,
+                    replicas: t.replicas,
+                })
+            })
             .filter(|t| selector_matches(sel, Some(t.labels)))
             .collect()
     }
@@ -396,10 +494,28 @@ impl<'a> Index<'a> {
                 return self.read_endpoints(e, ep, ns);
             }
         }
-        if let Some(list) = self.slices.get(&(ns, name)) {
-            return self.read_slices(list, ns);
+        let slices: Vec<&'a Entry> = self
+            .data
+            .slices
+            .get(&self.data.key(&[ns, name]))
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.cluster.entries().get(i))
+            .filter(|e| {
+                ns_of(e) == ns
+                    && e.object
+                        .metadata()
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get("kubernetes.io/service-name"))
+                        .map(String::as_str)
+                        == Some(name)
+            })
+            .collect();
+        if !slices.is_empty() {
+            return self.read_slices(&slices, ns);
         }
-        if self.endpoints_ns.contains(ns) || self.slices_ns.contains(ns) {
+        if self.data.endpoints_ns.contains(ns) || self.data.slices_ns.contains(ns) {
             return View {
                 source: Source::Missing,
                 endpoints: Vec::new(),
@@ -542,23 +658,6 @@ impl<'a> Index<'a> {
             evidence,
         }
     }
-}
-
-/// The shortest list of a label index among the labels of `sel` in `ns`: every object `sel`
-/// selects is on it. `None` when some label is on no object (or `sel` is empty).
-fn rarest<'i>(
-    index: &'i HashMap<(&'i str, &'i str, &'i str), Vec<usize>>,
-    ns: &'i str,
-    sel: &'i Selector,
-) -> Option<&'i Vec<usize>> {
-    let mut best: Option<&Vec<usize>> = None;
-    for (k, v) in sel {
-        let list = index.get(&(ns, k.as_str(), v.as_str()))?;
-        if best.is_none_or(|b| list.len() < b.len()) {
-            best = Some(list);
-        }
-    }
-    best
 }
 
 fn publishes_not_ready(svc: &Entry) -> bool {
