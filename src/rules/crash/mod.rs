@@ -136,19 +136,29 @@ impl<'a> Crash<'a> {
 /// Every crashing container (and every container that crashed before and is healthy now),
 /// in snapshot order. Containers whose last termination is `OOMKilled` are left to KT-OOM-001.
 pub(crate) fn crashes(cluster: &Cluster) -> Vec<Crash<'_>> {
-    let mut out = Vec::new();
-    for (entry, pod) in util::pods(cluster) {
-        let status = pod.status.as_ref();
-        if status.and_then(|s| s.reason.as_deref()) == Some("Evicted") {
-            continue;
-        }
-        let (ns, pod_name) = util::ns_name(pod);
-        for c in util::containers(pod) {
-            let term = c.last_termination();
-            let Some(active) = crash_state(&c, term.as_ref().map(|(t, _)| *t)) else {
+    // Which containers crash is found once per run; each crash rule rebuilds only those.
+    let at = cluster.memo(|| {
+        let mut at = Vec::new();
+        for (i, entry) in cluster.of_kind_at("Pod") {
+            let Some(pod) = util::typed::<Pod>(entry) else {
                 continue;
             };
-            out.push(Crash {
+            for (view, c) in util::containers(pod).iter().enumerate() {
+                if let Some(active) = crashing(pod, c) {
+                    at.push((i, view, active));
+                }
+            }
+        }
+        CrashAt(at)
+    });
+    at.0.iter()
+        .filter_map(|&(i, view, active)| {
+            let entry = cluster.entries().get(i)?;
+            let pod = util::typed::<Pod>(entry)?;
+            let c = util::containers(pod).into_iter().nth(view)?;
+            let (ns, pod_name) = util::ns_name(pod);
+            let term = c.last_termination();
+            Some(Crash {
                 entry,
                 pod,
                 c,
@@ -156,10 +166,24 @@ pub(crate) fn crashes(cluster: &Cluster) -> Vec<Crash<'_>> {
                 pod_name,
                 active,
                 term,
-            });
-        }
+            })
+        })
+        .collect()
+}
+
+/// The crashing containers of a snapshot, as (pod entry position, position in
+/// [`util::containers`], crashing now).
+struct CrashAt(Vec<(usize, usize, bool)>);
+
+/// `Some(true)` when the container crashes now, `Some(false)` when it crashed before and is
+/// healthy again, `None` when it does not crash (or the pod was evicted).
+fn crashing(pod: &Pod, c: &ContainerView<'_>) -> Option<bool> {
+    let status = pod.status.as_ref();
+    if status.and_then(|s| s.reason.as_deref()) == Some("Evicted") {
+        return None;
     }
-    out
+    let term = c.last_termination();
+    crash_state(c, term.as_ref().map(|(t, _)| *t))
 }
 
 /// Every crashing container whose cause [`diagnose`] finds, with that cause.
