@@ -371,52 +371,71 @@ pub(crate) struct Sched<'a> {
 /// Every pod that is Pending and unscheduled now, and every scheduled pod that has a
 /// `FailedScheduling` event (history).
 pub(crate) fn pods(cluster: &Cluster) -> Vec<Sched<'_>> {
-    let mut out = Vec::new();
-    for (entry, pod) in util::pods(cluster) {
-        let condition = util::condition(pod, "PodScheduled");
-        let node = pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.node_name.as_deref())
-            .is_some_and(|n| !n.trim().is_empty());
-        let active = util::phase(pod) == "Pending"
-            && !node
-            && condition.as_ref().is_none_or(|(c, _)| c.status != "True");
-        let events = cluster.events_for(&entry.object_ref());
-        let is = |e: &EventRecord, r: &str| {
-            e.reason
-                .as_deref()
-                .is_some_and(|x| x.eq_ignore_ascii_case(r))
-        };
-        let event = events
-            .iter()
-            .rev()
-            .find(|e| is(e, "FailedScheduling"))
-            .copied();
-        let scheduled = events.iter().rev().find(|e| is(e, "Scheduled")).copied();
-        if !active && event.is_none() {
-            continue;
-        }
-        let cond_msg = condition
-            .as_ref()
-            .filter(|(c, _)| active && c.status != "True")
-            .and_then(|(c, _)| c.message.as_deref())
-            .filter(|m| !m.trim().is_empty());
-        let event_msg = event
-            .and_then(|e| e.message.as_deref())
-            .filter(|m| !m.trim().is_empty());
-        let report = cond_msg.or(event_msg).map(parse);
-        out.push(Sched {
-            entry,
-            pod,
-            active,
-            condition,
-            event,
-            scheduled,
-            report,
-        });
+    // Which pods the scheduler rules look at is found once per run (most pods are placed
+    // and have no FailedScheduling event); each rule rebuilds only those.
+    let at = cluster.memo(|| {
+        SchedAt(
+            cluster
+                .of_kind_at("Pod")
+                .filter_map(|(i, e)| sched(cluster, e, util::typed::<Pod>(e)?).map(|_| i))
+                .collect(),
+        )
+    });
+    at.0.iter()
+        .filter_map(|&i| {
+            let entry = cluster.entries().get(i)?;
+            sched(cluster, entry, util::typed::<Pod>(entry)?)
+        })
+        .collect()
+}
+
+/// Entry positions of the pods [`pods`] returns.
+struct SchedAt(Vec<usize>);
+
+/// The scheduling state of one pod, when it is unscheduled now or failed scheduling before.
+fn sched<'a>(cluster: &'a Cluster, entry: &'a Entry, pod: &'a Pod) -> Option<Sched<'a>> {
+    let condition = util::condition(pod, "PodScheduled");
+    let node = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.node_name.as_deref())
+        .is_some_and(|n| !n.trim().is_empty());
+    let active = util::phase(pod) == "Pending"
+        && !node
+        && condition.as_ref().is_none_or(|(c, _)| c.status != "True");
+    let events = cluster.events_for(&entry.object_ref());
+    let is = |e: &EventRecord, r: &str| {
+        e.reason
+            .as_deref()
+            .is_some_and(|x| x.eq_ignore_ascii_case(r))
+    };
+    let event = events
+        .iter()
+        .rev()
+        .find(|e| is(e, "FailedScheduling"))
+        .copied();
+    let scheduled = events.iter().rev().find(|e| is(e, "Scheduled")).copied();
+    if !active && event.is_none() {
+        return None;
     }
-    out
+    let cond_msg = condition
+        .as_ref()
+        .filter(|(c, _)| active && c.status != "True")
+        .and_then(|(c, _)| c.message.as_deref())
+        .filter(|m| !m.trim().is_empty());
+    let event_msg = event
+        .and_then(|e| e.message.as_deref())
+        .filter(|m| !m.trim().is_empty());
+    let report = cond_msg.or(event_msg).map(parse);
+    Some(Sched {
+        entry,
+        pod,
+        active,
+        condition,
+        event,
+        scheduled,
+        report,
+    })
 }
 
 impl<'a> Sched<'a> {
