@@ -88,11 +88,39 @@ pub struct Inventory {
 
 type Key = (String, String, String);
 
+/// A map keyed by kind, namespace and name, looked up with borrowed names (no key is built
+/// for a lookup: the rules look objects up by name all the time).
+#[derive(Debug)]
+struct KeyMap<V>(HashMap<String, HashMap<String, HashMap<String, V>>>);
+
+impl<V> Default for KeyMap<V> {
+    fn default() -> Self {
+        KeyMap(HashMap::default())
+    }
+}
+
+impl<V: Default> KeyMap<V> {
+    fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<&V> {
+        self.0.get(kind)?.get(namespace)?.get(name)
+    }
+
+    /// The value for the key, inserted (default) when absent.
+    fn slot(&mut self, kind: &str, namespace: &str, name: &str) -> &mut V {
+        self.0
+            .entry(kind.to_string())
+            .or_default()
+            .entry(namespace.to_string())
+            .or_default()
+            .entry(name.to_string())
+            .or_default()
+    }
+}
+
 /// The resolved cluster.
 #[derive(Debug, Default)]
 pub struct Cluster {
     entries: Vec<Entry>,
-    by_key: HashMap<Key, usize>,
+    by_key: KeyMap<usize>,
     by_uid: HashMap<String, usize>,
     by_kind: BTreeMap<String, Vec<usize>>,
     /// Kind, then namespace (`""` for cluster-scoped objects).
@@ -101,7 +129,7 @@ pub struct Cluster {
     children: HashMap<usize, Vec<usize>>,
     pods_by_name: HashMap<String, Vec<usize>>,
     events: Vec<EventRecord>,
-    events_by_target: HashMap<Key, Vec<usize>>,
+    events_by_target: KeyMap<Vec<usize>>,
     logs: Vec<ContainerLog>,
     logs_by_pod: HashMap<(String, String), Vec<usize>>,
     /// When the snapshot was taken.
@@ -166,7 +194,7 @@ impl Cluster {
             newest = max_opt(newest, p.managed_time);
             newest = max_opt(newest, newest_time(&p.object));
             let key = key_of(&p.object);
-            if let Some(&i) = c.by_key.get(&key) {
+            if let Some(&i) = c.by_key.get(&key.0, &key.1, &key.2) {
                 let e = &mut c.entries[i];
                 if p.origin.format.rank() > e.origin.format.rank() {
                     e.object = p.object;
@@ -179,7 +207,7 @@ impl Cluster {
                 continue;
             }
             let i = c.entries.len();
-            c.by_key.insert(key, i);
+            *c.by_key.slot(&key.0, &key.1, &key.2) = i;
             c.entries.push(Entry {
                 object: p.object,
                 origin: p.origin,
@@ -242,14 +270,12 @@ impl Cluster {
                 c.by_uid.insert(uid.clone(), i);
             }
             if let Some(r) = record(i, &e.object) {
-                let k = (
-                    r.target.kind.clone(),
-                    r.target.namespace.clone().unwrap_or_default(),
-                    r.target.name.clone(),
-                );
                 c.events_by_target
-                    .entry(k)
-                    .or_default()
+                    .slot(
+                        &r.target.kind,
+                        r.target.namespace.as_deref().unwrap_or(""),
+                        &r.target.name,
+                    )
                     .push(c.events.len());
                 c.events.push(r);
             }
@@ -308,10 +334,7 @@ impl Cluster {
     /// Ties a log to a pod and container of the snapshot, using what its location says.
     fn resolve_log(&self, log: &mut ContainerLog) {
         let pod_entry = match (&log.namespace, &log.pod) {
-            (Some(ns), Some(pod)) => self
-                .by_key
-                .get(&("Pod".to_string(), ns.clone(), pod.clone()))
-                .copied(),
+            (Some(ns), Some(pod)) => self.by_key.get("Pod", ns, pod).copied(),
             (None, Some(pod)) => match self.pods_by_name.get(pod).map(Vec::as_slice) {
                 Some([only]) => Some(*only),
                 _ => None,
@@ -360,9 +383,7 @@ impl Cluster {
             return None;
         }
         let (ns, pod) = (log.pod.clone()?, log.container.clone()?);
-        let i = *self
-            .by_key
-            .get(&("Pod".to_string(), ns.clone(), pod.clone()))?;
+        let i = *self.by_key.get("Pod", &ns, &pod)?;
         log.namespace = Some(ns);
         log.pod = Some(pod);
         log.container = None;
@@ -447,8 +468,13 @@ impl Cluster {
     /// The objects `owner` controls: those whose controller owner reference (or only one)
     /// names it, in snapshot order. A ReplicaSet's pods, a Deployment's ReplicaSets.
     pub fn owned<'a>(&'a self, owner: &Entry) -> impl Iterator<Item = &'a Entry> + 'a {
+        let m = owner.object.metadata();
         self.by_key
-            .get(&key_of(&owner.object))
+            .get(
+                owner.object.kind(),
+                m.namespace.as_deref().unwrap_or(""),
+                m.name.as_deref().unwrap_or(""),
+            )
             .and_then(|i| self.children.get(i))
             .into_iter()
             .flatten()
@@ -474,11 +500,7 @@ impl Cluster {
         name: &str,
     ) -> Option<usize> {
         self.by_key
-            .get(&(
-                kind.to_string(),
-                namespace.unwrap_or("").to_string(),
-                name.to_string(),
-            ))
+            .get(kind, namespace.unwrap_or(""), name)
             .copied()
     }
 
@@ -516,14 +538,9 @@ impl Cluster {
     /// event and the reference carry one (an event about an earlier object of the same name
     /// does not count). Oldest first.
     pub fn events_for(&self, r: &ObjectRef) -> Vec<&EventRecord> {
-        let k = (
-            r.kind.clone(),
-            r.namespace.clone().unwrap_or_default(),
-            r.name.clone(),
-        );
         let mut v: Vec<&EventRecord> = self
             .events_by_target
-            .get(&k)
+            .get(&r.kind, r.namespace.as_deref().unwrap_or(""), &r.name)
             .into_iter()
             .flatten()
             .map(|&i| &self.events[i])
