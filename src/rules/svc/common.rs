@@ -837,6 +837,113 @@ pub(crate) fn obj_name(e: &Entry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::{Ingested, Origin, ParsedObject};
+    use crate::model::object::parse_json_item;
+
+    fn cluster(items: &[(&str, &str)]) -> Cluster {
+        let objects = items
+            .iter()
+            .map(|(kind, text)| ParsedObject {
+                object: parse_json_item(text, kind, None).unwrap().object,
+                origin: Origin {
+                    file: 0,
+                    start: 0,
+                    end: text.len(),
+                    format: SourceFormat::Json,
+                },
+                managed_time: None,
+                spans: Vec::new(),
+            })
+            .collect();
+        Cluster::build(&mut Ingested {
+            objects,
+            ..Default::default()
+        })
+    }
+
+    fn pod(ns: &str, name: &str, app: &str, ip: &str, phase: &str) -> (&'static str, String) {
+        (
+            "Pod",
+            format!(
+                r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"{name}","namespace":"{ns}","labels":{{"app":"{app}","tier":"web"}}}},"status":{{"phase":"{phase}","podIP":"{ip}"}}}}"#
+            ),
+        )
+    }
+
+    fn pod_names(pods: &[(&Entry, &Pod)]) -> Vec<String> {
+        pods.iter()
+            .map(|(_, p)| p.metadata.name.clone().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn the_shared_index_finds_pods_by_label_ip_and_name() {
+        let items = [
+            pod("a", "web-1", "web", "10.0.0.1", "Running"),
+            pod("a", "old", "web", "10.0.0.2", "Succeeded"),
+            pod("a", "web-2", "web", "10.0.0.2", "Running"),
+            pod("a", "done", "job", "10.0.0.2", "Succeeded"),
+            pod("b", "web-1", "web", "10.0.0.1", "Running"),
+            pod("a", "db", "db", "10.0.0.3", "Running"),
+            (
+                "Deployment",
+                r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"a"},"spec":{"replicas":2,"selector":{},"template":{"metadata":{"labels":{"app":"web"}}}}}"#.to_string(),
+            ),
+        ];
+        let items: Vec<(&str, &str)> = items.iter().map(|(k, t)| (*k, t.as_str())).collect();
+        let c = cluster(&items);
+        let idx = Index::new(&c);
+        let sel = |pairs: &[(&str, &str)]| -> Selector {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            pod_names(&idx.matching("a", &sel(&[("app", "web")]))),
+            ["web-1", "old", "web-2"]
+        );
+        assert!(idx
+            .matching("a", &sel(&[("app", "web"), ("tier", "api")]))
+            .is_empty());
+        assert_eq!(
+            pod_names(&idx.sharing("a", &sel(&[("app", "db"), ("tier", "api")]))),
+            ["db"]
+        );
+        // A live pod wins over ended ones that held the IP, before or after it.
+        assert_eq!(
+            idx.pod_by_ip("a", "10.0.0.2")
+                .unwrap()
+                .1
+                .metadata
+                .name
+                .as_deref(),
+            Some("web-2")
+        );
+        assert_eq!(
+            idx.pod_by_ip("b", "10.0.0.1")
+                .unwrap()
+                .0
+                .object
+                .metadata()
+                .namespace
+                .as_deref(),
+            Some("b")
+        );
+        assert!(idx.pod_by_ip("c", "10.0.0.1").is_none());
+        assert!(idx.pod_by_name("a", "web-1").is_some());
+        assert!(idx.pod_by_name("a", "nope").is_none());
+        assert_eq!(idx.pods_in("b").count(), 1);
+        assert!(!idx.has_pods("c"));
+        let t = idx.templates_matching("a", &sel(&[("app", "web")]));
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].replicas, Some(2));
+        assert!(idx
+            .templates_matching("b", &sel(&[("app", "web")]))
+            .is_empty());
+        // Built once, shared by the next rule that asks.
+        assert!(std::sync::Arc::ptr_eq(&idx.data, &Index::new(&c).data));
+    }
 
     #[test]
     fn distance() {
