@@ -393,15 +393,15 @@ impl Cluster {
     /// Plain folders: `<pod>_<container>.log`, `<pod>-<container>.log`, `<pod>.<container>.log`.
     fn split_pod_container(&self, log: &mut ContainerLog) -> Option<usize> {
         let stem = log.pod.clone()?;
-        let mut best: Option<(usize, usize, String)> = None;
-        for (name, idxs) in &self.pods_by_name {
-            let Some(rest) = stem.strip_prefix(name.as_str()) else {
+        // The longest pod name the stem starts with, followed by a separator: tried at each
+        // separator from the right, one lookup each (not a pass over every pod per log).
+        let cuts = stem.match_indices(['_', '-', '.']).map(|(at, _)| at);
+        let cuts: Vec<usize> = cuts.collect();
+        for &at in cuts.iter().rev() {
+            let (name, rest) = stem.split_at(at);
+            let Some([i]) = self.pods_by_name.get(name).map(Vec::as_slice) else {
                 continue;
             };
-            let Some(container) = rest.strip_prefix(['_', '-', '.']) else {
-                continue;
-            };
-            let [i] = idxs.as_slice() else { continue };
             if log
                 .namespace
                 .as_ref()
@@ -409,13 +409,10 @@ impl Cluster {
             {
                 continue;
             }
-            if best.as_ref().is_none_or(|b| name.len() > b.1) {
-                best = Some((*i, name.len(), container.to_string()));
-            }
+            log.container = Some(rest[1..].to_string());
+            return Some(*i);
         }
-        let (i, _, container) = best?;
-        log.container = Some(container);
-        Some(i)
+        None
     }
 
     /// Every object, in a stable order (the order files were read).
@@ -879,6 +876,70 @@ mod index_tests {
         let pod = c.get("Pod", Some("a"), "web-1-x").unwrap();
         assert_eq!(names(c.owner_chain(pod).into_iter()), ["web-1", "web"]);
         assert_eq!(names(c.owned(pod)), Vec::<String>::new());
+    }
+}
+
+#[cfg(test)]
+mod log_name_tests {
+    use super::*;
+    use crate::ingest::logs::LogDigest;
+    use crate::ingest::{ParsedObject, SourceFormat};
+    use crate::model::object::parse_json_item;
+
+    fn pod(ns: &str, name: &str) -> ParsedObject {
+        let text = format!(
+            r#"{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"{name}","namespace":"{ns}"}}}}"#
+        );
+        ParsedObject {
+            object: parse_json_item(&text, "Pod", Some("v1")).unwrap().object,
+            origin: Origin {
+                file: 0,
+                start: 0,
+                end: text.len(),
+                format: SourceFormat::Json,
+            },
+            managed_time: None,
+            spans: Vec::new(),
+        }
+    }
+
+    fn split(c: &Cluster, ns: Option<&str>, stem: &str) -> Option<(String, String)> {
+        let mut log = ContainerLog {
+            namespace: ns.map(str::to_string),
+            pod: Some(stem.to_string()),
+            container: None,
+            instance: Instance::Current,
+            rotated: false,
+            attributed: false,
+            file: 0,
+            digest: LogDigest::default(),
+        };
+        let i = c.split_pod_container(&mut log)?;
+        let name = c.entries()[i].object.metadata().name.clone()?;
+        Some((name, log.container?))
+    }
+
+    #[test]
+    fn pod_and_container_from_a_log_file_name() {
+        let mut ing = Ingested {
+            objects: vec![
+                pod("a", "web"),
+                pod("a", "web-1"),
+                pod("a", "db-0"),
+                pod("b", "db-0"),
+            ],
+            ..Default::default()
+        };
+        let c = Cluster::build(&mut ing);
+        let pair = |p: &str, c: &str| Some((p.to_string(), c.to_string()));
+        // The longest pod name wins.
+        assert_eq!(split(&c, None, "web-1_app"), pair("web-1", "app"));
+        assert_eq!(split(&c, None, "web-2_app"), pair("web", "2_app"));
+        assert_eq!(split(&c, None, "web.sidecar"), pair("web", "sidecar"));
+        // Two pods of that name (in two namespaces): ambiguous, left to the other readings.
+        assert_eq!(split(&c, None, "db-0_pg"), None);
+        assert_eq!(split(&c, Some("b"), "db-0_pg"), None);
+        assert_eq!(split(&c, None, "cache_redis"), None);
     }
 }
 
