@@ -778,11 +778,28 @@ mod tests {
     }
 }
 
+/// A JSON object as the parser would hand it over, read from file 0 (for tests).
+#[cfg(test)]
+pub(crate) fn parsed_json(kind: &str, text: &str) -> crate::ingest::ParsedObject {
+    crate::ingest::ParsedObject {
+        object: crate::model::object::parse_json_item(text, kind, None)
+            .unwrap()
+            .object,
+        origin: Origin {
+            file: 0,
+            start: 0,
+            end: text.len(),
+            format: crate::ingest::SourceFormat::Json,
+        },
+        managed_time: None,
+        spans: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod index_tests {
     use super::*;
-    use crate::ingest::{ParsedObject, SourceFormat};
-    use crate::model::object::parse_json_item;
+    use crate::ingest::ParsedObject;
 
     fn obj(
         kind: &str,
@@ -799,17 +816,7 @@ mod index_tests {
         let text = format!(
             r#"{{"kind":"{kind}","apiVersion":"v1","metadata":{{"name":"{name}","namespace":"{ns}","uid":"{uid}"{owners}}}}}"#
         );
-        ParsedObject {
-            object: parse_json_item(&text, kind, None).unwrap().object,
-            origin: Origin {
-                file: 0,
-                start: 0,
-                end: text.len(),
-                format: SourceFormat::Json,
-            },
-            managed_time: None,
-            spans: Vec::new(),
-        }
+        parsed_json(kind, &text)
     }
 
     fn names<'a>(it: impl Iterator<Item = &'a Entry>) -> Vec<String> {
@@ -883,24 +890,13 @@ mod index_tests {
 mod log_name_tests {
     use super::*;
     use crate::ingest::logs::LogDigest;
-    use crate::ingest::{ParsedObject, SourceFormat};
-    use crate::model::object::parse_json_item;
+    use crate::ingest::ParsedObject;
 
     fn pod(ns: &str, name: &str) -> ParsedObject {
         let text = format!(
             r#"{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"{name}","namespace":"{ns}"}}}}"#
         );
-        ParsedObject {
-            object: parse_json_item(&text, "Pod", Some("v1")).unwrap().object,
-            origin: Origin {
-                file: 0,
-                start: 0,
-                end: text.len(),
-                format: SourceFormat::Json,
-            },
-            managed_time: None,
-            spans: Vec::new(),
-        }
+        parsed_json("Pod", &text)
     }
 
     fn split(c: &Cluster, ns: Option<&str>, stem: &str) -> Option<(String, String)> {

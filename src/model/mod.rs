@@ -8,6 +8,8 @@ mod events;
 pub mod object;
 mod relations;
 
+#[cfg(test)]
+pub(crate) use cluster::parsed_json;
 pub use cluster::{
     Cluster, ContainerLog, Entry, Inventory, NodeCounts, FIRST_SEEN_AGE, LAST_SEEN_AGE,
 };

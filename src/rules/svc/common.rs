@@ -837,23 +837,12 @@ pub(crate) fn obj_name(e: &Entry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{Ingested, Origin, ParsedObject};
-    use crate::model::object::parse_json_item;
+    use crate::ingest::Ingested;
 
     fn cluster(items: &[(&str, &str)]) -> Cluster {
         let objects = items
             .iter()
-            .map(|(kind, text)| ParsedObject {
-                object: parse_json_item(text, kind, None).unwrap().object,
-                origin: Origin {
-                    file: 0,
-                    start: 0,
-                    end: text.len(),
-                    format: SourceFormat::Json,
-                },
-                managed_time: None,
-                spans: Vec::new(),
-            })
+            .map(|(kind, text)| crate::model::parsed_json(kind, text))
             .collect();
         Cluster::build(&mut Ingested {
             objects,
