@@ -56,5 +56,6 @@ pub fn load(paths: &[PathBuf], opts: &ingest::Options) -> Result<Snapshot, sourc
     let started = std::time::Instant::now();
     let cluster = model::Cluster::build(&mut ingested);
     ingested.timings.model = started.elapsed();
+    ingested.timings.resident[2] = ingest::resident_memory().map(|m| m.0);
     Ok(Snapshot { ingested, cluster })
 }

@@ -147,11 +147,22 @@ fn print_timings(
     let total: Duration = stages.iter().map(|(_, d)| *d).sum();
     let bytes: u64 = s.ingested.inputs.iter().map(|i| i.bytes).sum();
     let mut err = std::io::stderr().lock();
-    for (name, d) in stages {
+    let now = ingest::resident_memory();
+    let resident = [
+        t.resident[0],
+        t.resident[1],
+        t.resident[2],
+        None,
+        now.map(|m| m.0),
+    ];
+    for ((name, d), rss) in stages.into_iter().zip(resident) {
         let share = 100.0 * d.as_secs_f64() / total.as_secs_f64().max(1e-9);
+        let rss = rss
+            .map(|b| format!(", resident after it {}", source::human_bytes(b)))
+            .unwrap_or_default();
         let _ = writeln!(
             err,
-            "timing {name:<7}{:>9.3} s {share:>5.1}%",
+            "timing {name:<7}{:>9.3} s {share:>5.1}%{rss}",
             d.as_secs_f64()
         );
     }
@@ -165,9 +176,12 @@ fn print_timings(
     if !slowest.is_empty() {
         let _ = writeln!(err, "timing slowest rules: {}", slowest.join(", "));
     }
+    let peak = now
+        .map(|m| format!(", peak resident {}", source::human_bytes(m.1)))
+        .unwrap_or_default();
     let _ = writeln!(
         err,
-        "timing total  {:>9.3} s, {:.1} MB at {:.0} MB/s",
+        "timing total  {:>9.3} s, {:.1} MB at {:.0} MB/s{peak}",
         total.as_secs_f64(),
         bytes as f64 / 1e6,
         bytes as f64 / 1e6 / total.as_secs_f64().max(1e-9)

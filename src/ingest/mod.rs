@@ -154,6 +154,22 @@ pub struct Timings {
     pub parse: std::time::Duration,
     /// Building the model: indices, relations, snapshot time.
     pub model: std::time::Duration,
+    /// Resident memory at the end of reading, parsing and building the model, in bytes
+    /// (where the system tells; see [`resident_memory`]).
+    pub resident: [Option<u64>; 3],
+}
+
+/// The process's resident memory now and at its peak, in bytes, from `/proc/self/status`
+/// (`VmRSS`, `VmHWM`); `None` where there is no such file.
+pub fn resident_memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        status.lines().find_map(|l| {
+            let kib = l.strip_prefix(name)?.trim().strip_suffix("kB")?.trim();
+            kib.parse::<u64>().ok().map(|k| k * 1024)
+        })
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 impl Ingested {
@@ -242,6 +258,7 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
         });
     }
     out.timings.read = started.elapsed();
+    out.timings.resident[0] = resident_memory().map(|m| m.0);
     let started = std::time::Instant::now();
     files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     // Links: which paths hold real files, per input.
@@ -297,6 +314,7 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
         out.facts.extend(o.facts);
     }
     out.timings.parse = started.elapsed();
+    out.timings.resident[1] = resident_memory().map(|m| m.0);
     Ok(out)
 }
 

@@ -11,7 +11,7 @@ use crate::secrets::{self, Scrubber};
 use crate::source::{self, Body, ReadOptions};
 use crate::Snapshot;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// A piece of evidence resolved to a place people can open.
@@ -51,12 +51,13 @@ pub struct Context {
 /// Lines of context kept on each side of a cited line.
 const CONTEXT_LINES: usize = 2;
 
-/// How many lines come before each block of a text, counted once per file: many pieces of
-/// evidence in one large file (a `pods/<ns>.json` of 150 MB) then cost a count within one
-/// block each, not a count of every newline before them, and the index of a file is a few
-/// thousand numbers, not one per line.
+/// How many lines come before each block of a text, counted once per text: many pieces of
+/// evidence in one large text then cost a count within one block each, not a count of every
+/// newline before them, and the index is a few thousand numbers, not one per line.
 pub struct Lines<'t> {
     text: &'t [u8],
+    /// Newlines before `text` in its file (the text can be a window into the file).
+    base: u64,
     /// `before[i]`: the newlines in `text[..i * BLOCK]`.
     before: Vec<u64>,
 }
@@ -70,8 +71,13 @@ fn newlines(bytes: &[u8]) -> u64 {
 }
 
 impl<'t> Lines<'t> {
-    /// The index of `text`.
+    /// The index of `text`, a whole file.
     pub fn new(text: &'t [u8]) -> Lines<'t> {
+        Lines::after(text, 0)
+    }
+
+    /// The index of `text`, which comes after `base` newlines of its file.
+    fn after(text: &'t [u8], base: u64) -> Lines<'t> {
         let mut before = Vec::with_capacity(text.len() / BLOCK + 1);
         let mut n = 0;
         before.push(0);
@@ -79,24 +85,54 @@ impl<'t> Lines<'t> {
             n += newlines(chunk);
             before.push(n);
         }
-        Lines { text, before }
-    }
-
-    /// An empty index, for texts that are not at hand.
-    fn none() -> Lines<'static> {
-        Lines {
-            text: &[],
-            before: vec![0],
-        }
+        Lines { text, base, before }
     }
 
     /// The 1-based line of byte `offset`.
     fn line_of(&self, offset: usize) -> u64 {
         let offset = offset.min(self.text.len());
         let block = offset / BLOCK;
-        self.before[block.min(self.before.len() - 1)]
+        self.base
+            + self.before[block.min(self.before.len() - 1)]
             + newlines(&self.text[block * BLOCK..offset])
             + 1
+    }
+}
+
+/// The bytes of a file that evidence is located in: the whole file, or a window of it around
+/// the cited objects (a report reads only those, however large the file).
+pub struct Window<'t> {
+    /// The bytes.
+    text: &'t [u8],
+    /// Offset of `text[0]` in the file.
+    at: usize,
+    /// Line index of `text`.
+    lines: Lines<'t>,
+    /// Characters between the start of its line and `text[0]` (0 when a line starts there).
+    column: u64,
+}
+
+impl<'t> Window<'t> {
+    /// A whole file.
+    pub fn whole(text: &'t [u8]) -> Window<'t> {
+        Window {
+            text,
+            at: 0,
+            lines: Lines::new(text),
+            column: 0,
+        }
+    }
+
+    /// Nothing: for evidence that needs no text (log lines).
+    fn none() -> Window<'static> {
+        Window::whole(&[])
+    }
+
+    /// The position in `text` of byte `offset` of the file, if the window holds it.
+    fn local(&self, offset: usize) -> Option<usize> {
+        offset
+            .checked_sub(self.at)
+            .filter(|&o| o <= self.text.len())
     }
 }
 
@@ -104,8 +140,9 @@ impl<'t> Lines<'t> {
 /// `name` above its `value`).
 const LOOKBACK: usize = 3;
 
-/// The lines around byte `offset` of `text`, with secret values hidden.
-fn context_of(text: &[u8], offset: usize, lines: &Lines<'_>) -> Context {
+/// The lines around byte `offset` of a window, with secret values hidden.
+fn context_of(w: &Window<'_>, offset: usize) -> Context {
+    let text = w.text;
     let offset = offset.min(text.len());
     let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
     let mut start = line_start;
@@ -127,7 +164,7 @@ fn context_of(text: &[u8], offset: usize, lines: &Lines<'_>) -> Context {
             }
         }
     }
-    let first_line = lines.line_of(start);
+    let first_line = w.lines.line_of(start);
     let body = String::from_utf8_lossy(&text[start..end]);
     let mut scrubber = Scrubber::new();
     let lines: Vec<String> = body
@@ -288,6 +325,133 @@ pub fn for_each_file(
     }
 }
 
+/// Bytes read at a time when a file is streamed for its windows.
+const WINDOW_CHUNK: usize = 256 * 1024;
+
+/// Bytes kept on each side of a cited object: the lines around a cited field are shown from
+/// them. Lines longer than this are cut at the window's edge.
+const MARGIN: usize = 16 * 1024;
+
+/// Streams a file and calls `found(i, window)` for each of `spans` (byte ranges, sorted by
+/// start) with a window holding the span and up to [`MARGIN`] bytes on each side, as soon as
+/// the file has gone past it. Only the windows open at the current position are held, so the
+/// memory is that of a few objects, whatever the size of the file; reading stops after the
+/// last span.
+fn windows(
+    r: &mut dyn std::io::Read,
+    spans: &[(usize, usize)],
+    chunk: &mut [u8],
+    found: impl FnMut(usize, &Window<'_>),
+) {
+    struct Open {
+        index: usize,
+        at: usize,
+        /// Where the span starts.
+        start: usize,
+        end: usize,
+        bytes: Vec<u8>,
+        /// Newlines before `at`.
+        base: u64,
+        /// Characters between the start of the line and `at`.
+        column: u64,
+    }
+    let finish = |o: Open, found: &mut dyn FnMut(usize, &Window<'_>)| {
+        // A window that starts inside a line starts at the next line instead, when the margin
+        // holds one: the lines around a cited field are then whole.
+        let (mut skip, mut base, mut column) = (0, o.base, o.column);
+        if column > 0 {
+            let head = o.start.saturating_sub(o.at).min(o.bytes.len());
+            if let Some(nl) = memchr::memchr(b'\n', &o.bytes[..head]) {
+                skip = nl + 1;
+                base += 1;
+                column = 0;
+            }
+        }
+        let text = &o.bytes[skip..];
+        let window = Window {
+            text,
+            at: o.at + skip,
+            lines: Lines::after(text, base),
+            column,
+        };
+        found(o.index, &window);
+    };
+    let mut found = found;
+    let mut next = 0;
+    let mut open: Vec<Open> = Vec::new();
+    let (mut pos, mut lines_before, mut column) = (0usize, 0u64, 0u64);
+    while next < spans.len() || !open.is_empty() {
+        let (n, failed) = source::fill(r, chunk);
+        let bytes = &chunk[..n];
+        let end = pos + n;
+        while next < spans.len() && spans[next].0.saturating_sub(MARGIN) < end {
+            let (start, stop) = spans[next];
+            let at = start.saturating_sub(MARGIN).max(pos);
+            let rel = at - pos;
+            let head = &bytes[..rel];
+            let (base, col) = match memchr::memrchr(b'\n', head) {
+                Some(nl) => (
+                    lines_before + newlines(head),
+                    bytecount::num_chars(&head[nl + 1..]) as u64,
+                ),
+                None => (lines_before, column + bytecount::num_chars(head) as u64),
+            };
+            open.push(Open {
+                index: next,
+                at,
+                start,
+                end: stop.saturating_add(MARGIN),
+                bytes: Vec::new(),
+                base,
+                column: col,
+            });
+            next += 1;
+        }
+        for o in &mut open {
+            let from = o.at.max(pos) - pos;
+            let to = o.end.min(end).saturating_sub(pos);
+            if from < to {
+                o.bytes.extend_from_slice(&bytes[from..to]);
+            }
+        }
+        let done = n < chunk.len() || failed.is_some();
+        let mut i = 0;
+        while i < open.len() {
+            if done || open[i].end <= end {
+                finish(open.swap_remove(i), &mut found);
+            } else {
+                i += 1;
+            }
+        }
+        match memchr::memrchr(b'\n', bytes) {
+            Some(nl) => column = bytecount::num_chars(&bytes[nl + 1..]) as u64,
+            None => column += bytecount::num_chars(bytes) as u64,
+        }
+        lines_before += newlines(bytes);
+        pos = end;
+        if done {
+            // Spans past the end of the file: what is there.
+            while next < spans.len() {
+                let (base, col) = (lines_before, column);
+                finish(
+                    Open {
+                        index: next,
+                        at: pos,
+                        start: pos,
+                        end: pos,
+                        bytes: Vec::new(),
+                        base,
+                        column: col,
+                    },
+                    &mut found,
+                );
+                next += 1;
+            }
+            break;
+        }
+    }
+}
+
 /// Resolves the evidence of every finding, in the same order; evidence whose file cannot be
 /// read again is left out.
 pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<Located>> {
@@ -300,14 +464,14 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
         for (ei, e) in f.evidence.iter().enumerate() {
             if matches!(e.at, At::Line { .. }) {
                 // Known without the file; reading it again only adds the lines around.
-                out[fi][ei] = locate(s, e, &[], &Lines::none());
+                out[fi][ei] = locate(s, e, &Window::none());
             }
             by_file.entry(e.file).or_default().push((fi, ei));
         }
     }
     let wanted: BTreeSet<u32> = by_file.keys().copied().collect();
-    // One buffer for every file read again: its pages are touched once, not once per file.
-    let mut bytes = Vec::new();
+    // One buffer for every file read again.
+    let mut chunk = vec![0u8; WINDOW_CHUNK];
     for_each_file(s, &wanted, |id, r| {
         let places = by_file.get(&id).map(Vec::as_slice).unwrap_or_default();
         let is_lines =
@@ -337,25 +501,34 @@ pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<L
             }
             return;
         }
-        bytes.clear();
-        if r.read_to_end(&mut bytes).is_err() {
-            return;
-        }
-        let text = &bytes[..];
-        let lines = Lines::new(text);
-        for &(fi, ei) in places {
-            if !is_lines(&(fi, ei)) {
-                out[fi][ei] = locate(s, &findings[fi].evidence[ei], text, &lines);
+        // Objects and describe text: only the cited objects are kept, each in a window with
+        // the lines around it, while the file streams past.
+        // Each object (or describe span) once, in the order of the file.
+        let mut wanted: BTreeMap<(usize, usize), Vec<(usize, usize)>> = BTreeMap::new();
+        for &(fi, ei) in places.iter().filter(|p| !is_lines(p)) {
+            if let At::Bytes { start, end } | At::Field { start, end, .. } =
+                &findings[fi].evidence[ei].at
+            {
+                wanted.entry((*start, *end)).or_default().push((fi, ei));
             }
         }
+        let spans: Vec<(usize, usize)> = wanted.keys().copied().collect();
+        let wanted: Vec<Vec<(usize, usize)>> = wanted.into_values().collect();
+        windows(r, &spans, &mut chunk, |i, window| {
+            for &(fi, ei) in &wanted[i] {
+                out[fi][ei] = locate(s, &findings[fi].evidence[ei], window);
+            }
+        });
     });
     out.into_iter()
         .map(|v| v.into_iter().flatten().collect())
         .collect()
 }
 
-/// Resolves one piece of evidence against the text of its file (log lines need none).
-pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8], lines: &Lines<'_>) -> Option<Located> {
+/// Resolves one piece of evidence against the window of its file that holds it (log lines
+/// need none).
+pub fn locate(s: &Snapshot, e: &Evidence, w: &Window<'_>) -> Option<Located> {
+    let text = w.text;
     let entry = s.ingested.ledger.get(e.file as usize)?;
     let (path, input) = (entry.path.clone(), entry.input);
     let mut width = None;
@@ -378,10 +551,12 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8], lines: &Lines<'_>) -> Opt
         }
         At::Bytes { start, end } => {
             // Within its line, in characters.
-            let bytes = text.get(*start..(*end).min(text.len())).unwrap_or_default();
+            let start = w.local(*start)?;
+            let end = w.local(*end).unwrap_or(text.len());
+            let bytes = text.get(start..end).unwrap_or_default();
             let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
             width = Some(String::from_utf8_lossy(first).trim_end().chars().count() as u64);
-            *start
+            start
         }
         At::Field {
             start,
@@ -389,7 +564,9 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8], lines: &Lines<'_>) -> Opt
             format,
             path: field,
         } => {
-            let obj = text.get(*start..(*end).min(text.len()))?;
+            let start = w.local(*start)?;
+            let end = w.local(*end).unwrap_or(text.len());
+            let obj = text.get(start..end)?;
             let obj = std::str::from_utf8(obj).ok()?;
             let at = match format {
                 SourceFormat::Json => json_field(obj, field),
@@ -398,7 +575,7 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8], lines: &Lines<'_>) -> Opt
             let offset = start + at.unwrap_or(0);
             if is_secret(obj) {
                 // A Secret shows the cited line only, and none of its values.
-                let (line, column, line_text) = line_col_in(text, offset, lines);
+                let (line, column, line_text) = line_col_in(w, offset);
                 let mut shown = Scrubber::new().line(&line_text);
                 if field.starts_with("data") || field.starts_with("stringData") {
                     shown = secrets::hide_values(&shown);
@@ -423,8 +600,8 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8], lines: &Lines<'_>) -> Opt
     if offset > text.len() {
         return None;
     }
-    let (line, column, _) = line_col_in(text, offset, lines);
-    let context = context_of(text, offset, lines);
+    let (line, column, _) = line_col_in(w, offset);
+    let context = context_of(w, offset);
     let shown = context
         .text
         .split('\n')
@@ -445,24 +622,18 @@ pub fn locate(s: &Snapshot, e: &Evidence, text: &[u8], lines: &Lines<'_>) -> Opt
 
 /// 1-based line and character column of a byte offset, and the text of the line.
 pub fn line_col(text: &[u8], offset: usize) -> (u64, u64, String) {
-    let offset = offset.min(text.len());
-    let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
-    // One lookup: counting is cheaper than an index.
-    let (_, column, line_text) = line_col_in(text, offset, &Lines::none());
-    let line = memchr::memchr_iter(b'\n', &text[..line_start]).count() as u64 + 1;
-    (line, column, line_text)
+    line_col_in(&Window::whole(text), offset)
 }
 
-/// [`line_col`] with the text's line index at hand.
-fn line_col_in(text: &[u8], offset: usize, lines: &Lines<'_>) -> (u64, u64, String) {
+/// [`line_col`] in a window of a file.
+fn line_col_in(w: &Window<'_>, offset: usize) -> (u64, u64, String) {
+    let text = w.text;
     let offset = offset.min(text.len());
     let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
-    let line = lines.line_of(line_start);
+    let line = w.lines.line_of(line_start);
     let line_end = memchr::memchr(b'\n', &text[offset..]).map_or(text.len(), |i| offset + i);
-    let column = String::from_utf8_lossy(&text[line_start..offset])
-        .chars()
-        .count() as u64
-        + 1;
+    let before = if line_start == 0 { w.column } else { 0 };
+    let column = bytecount::num_chars(&text[line_start..offset]) as u64 + before + 1;
     let line_text = String::from_utf8_lossy(&text[line_start..line_end])
         .trim_end_matches('\r')
         .to_string();
@@ -561,26 +732,7 @@ fn skip_value(b: &[u8], i: usize) -> usize {
     match b.get(i) {
         Some(b'"') => skip_string(b, i),
         Some(b'{') | Some(b'[') => {
-            let mut depth = 0usize;
-            let mut j = i;
-            while j < b.len() {
-                match b[j] {
-                    b'"' => {
-                        j = skip_string(b, j);
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return j + 1;
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            b.len()
+            crate::ingest::json::matching_close(b, i).map_or(b.len(), |close| close + 1)
         }
         _ => {
             let mut j = i;
@@ -596,12 +748,15 @@ fn skip_value(b: &[u8], i: usize) -> usize {
 /// End of the JSON string starting at `i` (one past the closing quote).
 fn skip_string(b: &[u8], i: usize) -> usize {
     let mut j = i + 1;
-    while j < b.len() {
-        match b[j] {
-            b'\\' => j += 2,
-            b'"' => return j + 1,
-            _ => j += 1,
+    while let Some(k) = b
+        .get(j..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
+        j += k;
+        if b[j] == b'"' {
+            return j + 1;
         }
+        j += 2;
     }
     b.len()
 }
@@ -615,7 +770,13 @@ fn json_member(b: &[u8], i: usize, key: &str) -> Option<(usize, usize)> {
         }
         let key_end = skip_string(b, j);
         let raw = std::str::from_utf8(&b[j + 1..key_end.saturating_sub(1)]).ok()?;
-        let name: String = serde_json::from_str(&format!("\"{raw}\"")).unwrap_or_default();
+        let name: std::borrow::Cow<'_, str> = if raw.contains('\\') {
+            serde_json::from_str::<String>(&format!("\"{raw}\""))
+                .unwrap_or_default()
+                .into()
+        } else {
+            raw.into()
+        };
         let colon = skip_ws(b, key_end);
         if b.get(colon) != Some(&b':') {
             return None;
@@ -891,6 +1052,82 @@ status:
         let item = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n";
         let o = yaml_field(item, "metadata.name").unwrap();
         assert_eq!(at(item, o), "name: p");
+    }
+
+    /// What `windows` hands over for each span, checked against the whole text: line, column
+    /// and line text of every offset of the span, and the lines around it.
+    fn check_windows(text: &[u8], spans: &[(usize, usize)], chunk: usize, long_lines: bool) {
+        let whole = Window::whole(text);
+        let mut seen = vec![false; spans.len()];
+        let mut buf = vec![0u8; chunk];
+        windows(&mut &text[..], spans, &mut buf, |i, w| {
+            seen[i] = true;
+            let (start, end) = spans[i];
+            for offset in (start..end.min(text.len())).step_by(7) {
+                let local = w.local(offset).expect("the window holds its span");
+                let (line, column, line_text) = line_col_in(w, local);
+                let expected = line_col(text, offset);
+                assert_eq!((line, column), (expected.0, expected.1), "offset {offset}");
+                if long_lines {
+                    assert!(expected.2.contains(&line_text), "offset {offset}");
+                } else {
+                    assert_eq!(line_text, expected.2, "offset {offset}");
+                    assert_eq!(context_of(w, local), context_of(&whole, offset));
+                }
+            }
+        });
+        assert!(seen.iter().all(|s| *s), "every span is handed over");
+    }
+
+    #[test]
+    fn windows_hold_the_cited_objects_and_the_lines_around_them() {
+        // A list file of many objects, with a multi-byte character on every line.
+        let mut text = String::from("{\n  \"items\": [\n");
+        let mut spans = Vec::new();
+        for i in 0..3000 {
+            let start = text.len() + 4;
+            text.push_str(&format!(
+                "    {{\n      \"name\": \"pod-{i}\",\n      \"note\": \"caf\u{e9} {i}\"\n    }},\n"
+            ));
+            if i % 97 == 0 || i == 2999 || i == 1 || i == 2 {
+                spans.push((start, text.len() - 2));
+            }
+        }
+        text.push_str("  ]\n}\n");
+        spans.push((text.len() - 2, text.len() + 50)); // runs past the end
+        spans.push((text.len() + 10, text.len() + 20)); // starts past the end
+        spans.sort();
+        for chunk in [64, 4096, WINDOW_CHUNK] {
+            check_windows(text.as_bytes(), &spans, chunk, false);
+        }
+        // The same span twice, and spans within each other.
+        let (a, b) = spans[3];
+        check_windows(
+            text.as_bytes(),
+            &[(a, b), (a, b), (a + 5, b - 5)],
+            1000,
+            false,
+        );
+    }
+
+    #[test]
+    fn windows_cut_lines_longer_than_the_margin() {
+        // Compact JSON: one line of 200 KB, objects in the middle of it.
+        let mut text = String::from("{\"items\":[");
+        let mut spans = Vec::new();
+        for i in 0..2000 {
+            let start = text.len();
+            text.push_str(&format!("{{\"name\":\"p\u{e9}d-{i}\",\"x\":{i}}},"));
+            if i % 300 == 0 {
+                spans.push((start, text.len() - 1));
+            }
+        }
+        text.push_str("{}]}\n");
+        check_windows(text.as_bytes(), &spans, 4096, true);
+        let mut buf = vec![0u8; 4096];
+        windows(&mut text.as_bytes(), &spans[3..4], &mut buf, |_, w| {
+            assert!(w.text.len() <= spans[3].1 - spans[3].0 + 2 * MARGIN);
+        });
     }
 
     #[test]

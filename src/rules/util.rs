@@ -117,7 +117,9 @@ impl<'a> ContainerView<'a> {
 
 /// The containers of a pod (init containers first), with spec and status matched by name.
 pub fn containers(pod: &Pod) -> Vec<ContainerView<'_>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(pod.spec.as_ref().map_or(0, |s| {
+        s.containers.len() + s.init_containers.as_ref().map_or(0, Vec::len)
+    }));
     let spec = pod.spec.as_ref();
     let status = pod.status.as_ref();
     for init in [true, false] {
@@ -136,8 +138,16 @@ pub fn containers(pod: &Pod) -> Vec<ContainerView<'_>> {
         } else {
             ("spec.containers", "status.containerStatuses")
         };
+        // Statuses are usually in the order of the spec.
+        let mut in_order = specs.len() == statuses.len();
         for (i, c) in specs.iter().enumerate() {
-            let st = statuses.iter().position(|s| s.name == c.name);
+            let st = match statuses.get(i) {
+                Some(s) if s.name == c.name => Some(i),
+                _ => {
+                    in_order = false;
+                    statuses.iter().position(|s| s.name == c.name)
+                }
+            };
             out.push(ContainerView {
                 name: &c.name,
                 init,
@@ -152,6 +162,9 @@ pub fn containers(pod: &Pod) -> Vec<ContainerView<'_>> {
                     index: j,
                 }),
             });
+        }
+        if in_order {
+            continue;
         }
         for (j, s) in statuses.iter().enumerate() {
             if specs.iter().any(|c| c.name == s.name) {
