@@ -383,6 +383,53 @@ fn decompression_cap_stops_reading() {
     );
 }
 
+/// Folders are listed first and their files read on all cores while they are parsed: the
+/// bytes of every file are counted, and the cap is shared out in the order of the walk.
+#[test]
+fn folder_bytes_are_counted_and_the_cap_stops_reading() {
+    let total: u64 = walk_files(&demo_dir())
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    let s = load(&demo_dir());
+    assert_eq!(s.ingested.inputs[0].bytes, total);
+
+    // 20 KiB: analysis.json, cluster-info/ and the first files of cluster-resources/ fit.
+    let mut opts = ktriage::ingest::Options::default();
+    opts.read.max_bytes = 20 * 1024;
+    let s = ktriage::load(&[demo_dir()], &opts).unwrap();
+    assert_eq!(s.layout(), Layout::Troubleshoot);
+    assert_eq!(
+        entry(&s, "cluster-resources/configmaps/default.json").status,
+        Status::Parsed
+    );
+    let cut = entry(&s, "cluster-resources/pods/default.json");
+    assert_eq!(cut.status, Status::Error);
+    assert!(
+        cut.detail.as_deref().unwrap().contains("--max-bytes"),
+        "{:?}",
+        cut.detail
+    );
+    let stopped = entry(&s, "support-bundle-2026-11-20T14_03_12");
+    assert!(stopped.detail.as_deref().unwrap().contains("--max-bytes"));
+    assert!(s.ingested.inputs[0].bytes <= 20 * 1024);
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_symlink() {
+            continue; // read at their targets
+        } else if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 #[test]
 fn archive_refuses_escaping_entries() {
     let dir = tempfile::tempdir().unwrap();

@@ -75,6 +75,14 @@ pub enum Role {
     Unknown,
 }
 
+/// Whether [`detect`] looks at the content of this file (the others it knows by path).
+pub fn tells_layout(path: &str) -> bool {
+    matches!(
+        path.rsplit('/').next(),
+        Some("analysis.json" | "version.yaml")
+    )
+}
+
 /// Finds the layout and root from the list of entry paths. `content` gives the bytes of a
 /// file already read (used to confirm a `version.yaml` is troubleshoot's).
 pub fn detect<'a>(paths: &[&'a str], content: impl Fn(&str) -> Option<&'a [u8]>) -> Detected {

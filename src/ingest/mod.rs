@@ -2,9 +2,10 @@
 //! the ledger.
 //!
 //! The work runs in three steps: every input is read (logs are digested while they stream,
-//! other files are kept in memory); the layout and root of each input are found from the
-//! paths; then all files are parsed in parallel, each into objects, log digests and facts
-//! about the snapshot. One bad file or item never stops the rest: it lands in the ledger with
+//! other files are kept in memory), or, for a folder, only listed; the layout and root of each
+//! input are found from the paths; then all files are parsed in parallel, each into objects,
+//! log digests and facts about the snapshot. A folder's files are read in that last step, on
+//! all cores, each just before it is parsed and freed right after. One bad file or item never stops the rest: it lands in the ledger with
 //! its line and column.
 
 pub mod age;
@@ -27,7 +28,7 @@ use logs::LogDigest;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How a snapshot is read.
 #[derive(Clone, Default)]
@@ -147,10 +148,10 @@ pub struct Ingested {
 /// Wall time of each stage of a run, for `--timings` and the benchmarks.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Timings {
-    /// Reading the inputs: walking folders, decompressing, reading files into memory,
-    /// scanning logs as they stream.
+    /// Reading the inputs: decompressing archives, reading their files into memory, scanning
+    /// logs as they stream; for a folder only the listing (its files are read while parsing).
     pub read: std::time::Duration,
-    /// Parsing the documents into objects (on all cores).
+    /// Parsing the documents into objects (on all cores), and reading a folder's files.
     pub parse: std::time::Duration,
     /// Building the model: indices, relations, snapshot time.
     pub model: std::time::Duration,
@@ -193,6 +194,13 @@ impl Ingested {
 
 enum Content {
     Bytes(Vec<u8>),
+    /// A file of a folder, read on all cores while the files are parsed: `room` bytes are left
+    /// under the cap when its turn comes.
+    Pending {
+        file: PathBuf,
+        size: Option<u64>,
+        room: u64,
+    },
     Logs(Vec<LogDigest>),
     Link(String),
     Refused(String),
@@ -210,10 +218,15 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
     let started = std::time::Instant::now();
     let mut files: Vec<(usize, String, Layout, Role, Content)> = Vec::new();
     for (input_idx, path) in paths.iter().enumerate() {
-        let mut collected: Vec<Collected> = Vec::new();
-        let info = source::read_input(path, &opts.read, &mut |e: source::Entry<'_>| {
-            collected.push(collect(e));
-        })?;
+        let (info, collected) = if path.is_dir() {
+            list_folder(path, &opts.read)
+        } else {
+            let mut collected: Vec<Collected> = Vec::new();
+            let info = source::read_input(path, &opts.read, &mut |e: source::Entry<'_>| {
+                collected.push(collect(e));
+            })?;
+            (info, collected)
+        };
         let (detected, rebased) = place(&info, collected);
         out.newest_mtime = match (out.newest_mtime, info.newest_mtime) {
             (Some(a), Some(b)) => Some(a.max(b)),
@@ -264,7 +277,12 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
     // Links: which paths hold real files, per input.
     let real: HashMap<(usize, &str), ()> = files
         .iter()
-        .filter(|f| matches!(f.4, Content::Bytes(_) | Content::Logs(_)))
+        .filter(|f| {
+            matches!(
+                f.4,
+                Content::Bytes(_) | Content::Logs(_) | Content::Pending { .. }
+            )
+        })
         .map(|f| ((f.0, f.1.as_str()), ()))
         .collect();
     let link_targets: HashMap<(usize, String), String> = files
@@ -282,11 +300,25 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
         })
         .collect();
     let multi = paths.len() > 1;
-    let outcomes: Vec<parse::FileOutcome> = files
+    let outcomes: Vec<(parse::FileOutcome, u64)> = files
         .into_par_iter()
         .zip(link_status.into_par_iter())
         .enumerate()
         .map(|(id, ((input, rel, layout, role, content), link))| {
+            // A folder's file is read here, on all cores, and its bytes are freed as soon as
+            // it is parsed.
+            let (content, read) = match content {
+                Content::Pending { file, size, room } => {
+                    match source::open_listed(&file, room, opts.read.progress.clone()) {
+                        Ok(mut r) => {
+                            let content = read_body(&rel, size, &mut r);
+                            (content, r.read)
+                        }
+                        Err(e) => (Content::Unreadable(format!("cannot open: {e}")), 0),
+                    }
+                }
+                other => (other, 0),
+            };
             let mut o = match (content, link) {
                 (Content::Link(_), Some(Ok(target))) => {
                     parse::FileOutcome::skipped(&rel, format!("link to {target} (read there)"))
@@ -299,12 +331,18 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
                 (Content::Bytes(bytes), _) => {
                     parse::parse_file(id as u32, &rel, layout, &role, bytes)
                 }
+                (Content::Pending { .. }, _) => {
+                    parse::FileOutcome::error(&rel, "not read".to_string())
+                }
             };
             o.ledger.input = if multi { Some(input) } else { None };
-            o
+            (o, read)
         })
         .collect();
-    for (id, o) in outcomes.into_iter().enumerate() {
+    for (id, (o, read)) in outcomes.into_iter().enumerate() {
+        if let Some(input) = out.inputs.get_mut(o.ledger.input.unwrap_or(0)) {
+            input.bytes += read;
+        }
         out.ledger.push(o.ledger);
         out.objects.extend(o.objects);
         out.logs.extend(o.logs.into_iter().map(|digest| ParsedLog {
@@ -339,6 +377,60 @@ fn follow_link(
         }
     }
     Err(format!("link loop at {target}"))
+}
+
+/// Lists a folder without reading its files, except the few whose content tells the layout:
+/// the others are read later, on all cores, each just before it is parsed.
+fn list_folder(path: &Path, opts: &ReadOptions) -> (InputInfo, Vec<Collected>) {
+    let mut info = InputInfo {
+        display: path.display().to_string(),
+        kind: InputKind::Directory,
+        file_name: None,
+        stopped: None,
+        bytes: 0,
+        newest_mtime: None,
+    };
+    // The cap is shared out in the order of the walk, by the sizes the file system gives.
+    let mut declared = 0u64;
+    let collected = source::list_dir(path)
+        .into_iter()
+        .map(|l| {
+            let content = match l.body {
+                source::ListedBody::File(_) if declared >= opts.max_bytes => {
+                    info.stopped = Some(source::cap_message(opts.max_bytes));
+                    Content::Unreadable(source::cap_message(opts.max_bytes))
+                }
+                source::ListedBody::File(file) => {
+                    let room = opts.max_bytes - declared;
+                    declared = declared.saturating_add(l.size.unwrap_or(0));
+                    if layout::tells_layout(&l.path) {
+                        match source::open_listed(&file, room, opts.progress.clone()) {
+                            Ok(mut r) => {
+                                let content = read_body(&l.path, l.size, &mut r);
+                                info.bytes += r.read;
+                                content
+                            }
+                            Err(e) => Content::Unreadable(format!("cannot open: {e}")),
+                        }
+                    } else {
+                        Content::Pending {
+                            file,
+                            size: l.size,
+                            room,
+                        }
+                    }
+                }
+                source::ListedBody::Link(t) => Content::Link(t),
+                source::ListedBody::Refused(r) => Content::Refused(r),
+                source::ListedBody::Unreadable(r) => Content::Unreadable(r),
+            };
+            Collected {
+                path: l.path,
+                content,
+            }
+        })
+        .collect();
+    (info, collected)
 }
 
 fn collect(e: source::Entry<'_>) -> Collected {

@@ -3,22 +3,35 @@
 
 use super::paths::resolve_link;
 use super::{cap_message, Body, CappedReader, Entry, InputInfo, InputKind, ReadOptions, Visitor};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
-pub(super) fn read_dir(
-    root: &Path,
-    display: String,
-    opts: &ReadOptions,
-    visitor: &mut dyn Visitor,
-) -> InputInfo {
-    let mut info = InputInfo {
-        display,
-        kind: InputKind::Directory,
-        file_name: None,
-        stopped: None,
-        bytes: 0,
-        newest_mtime: None,
-    };
+/// One entry of a folder, found by [`list_dir`] and not read yet.
+pub struct Listed {
+    /// Path inside the folder, `/`-separated.
+    pub path: String,
+    /// Size in bytes, from the file system.
+    pub size: Option<u64>,
+    /// What it is.
+    pub body: ListedBody,
+}
+
+/// What a listed entry is.
+pub enum ListedBody {
+    /// A regular file, at this path on disk.
+    File(PathBuf),
+    /// A link inside the snapshot (see [`Body::Link`]).
+    Link(String),
+    /// Not read, and why.
+    Refused(String),
+    /// Could not be read, and why.
+    Unreadable(String),
+}
+
+/// Lists every entry of a folder, sorted, without following links or reading any file.
+pub fn list_dir(root: &Path) -> Vec<Listed> {
+    let mut out = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name();
@@ -35,10 +48,10 @@ pub(super) fn read_dir(
                     .io_error()
                     .map(|io| io.to_string())
                     .unwrap_or_else(|| e.to_string());
-                visitor.entry(Entry {
-                    path: &rel,
+                out.push(Listed {
+                    path: rel,
                     size: None,
-                    body: Body::Unreadable(format!("cannot read: {reason}")),
+                    body: ListedBody::Unreadable(format!("cannot read: {reason}")),
                 });
                 continue;
             }
@@ -51,78 +64,137 @@ pub(super) fn read_dir(
             continue;
         };
         let rel = rel_string(rel_path);
-        if ft.is_symlink() {
-            let body = match std::fs::read_link(item.path()) {
-                Ok(target) => {
-                    let target = if target.is_absolute() {
-                        match target.strip_prefix(root) {
-                            Ok(t) => rel_string(t),
-                            Err(_) => target.display().to_string(),
-                        }
-                    } else {
-                        rel_string(&target)
-                    };
-                    let resolved = if target.starts_with('/') {
-                        Err(format!(
-                            "refused: link to {target:?} points outside the snapshot"
-                        ))
-                    } else {
-                        // `target` relative to the link's folder.
-                        resolve_link(&rel, &target)
-                    };
-                    match resolved {
-                        Ok(t) if root.join(&t).is_file() => Body::Link { target: t },
-                        Ok(t) if root.join(&t).is_dir() => {
-                            Body::Refused(format!("link to folder {t:?} (read there)"))
-                        }
-                        Ok(t) => Body::Refused(format!("dangling link to {t:?}")),
-                        Err(r) => Body::Refused(r),
-                    }
-                }
-                Err(e) => Body::Unreadable(format!("cannot read link: {e}")),
-            };
-            visitor.entry(Entry {
-                path: &rel,
-                size: None,
-                body,
-            });
-            continue;
+        let (size, body) = if ft.is_symlink() {
+            (None, link(root, &rel, item.path()))
+        } else if !ft.is_file() {
+            (
+                None,
+                ListedBody::Refused("refused: not a regular file".to_string()),
+            )
+        } else {
+            (
+                item.metadata().ok().map(|m| m.len()),
+                ListedBody::File(item.path().to_path_buf()),
+            )
+        };
+        out.push(Listed {
+            path: rel,
+            size,
+            body,
+        });
+    }
+    out
+}
+
+/// A symbolic link of the folder: where it leads inside the snapshot, or why it is refused.
+fn link(root: &Path, rel: &str, path: &Path) -> ListedBody {
+    let target = match std::fs::read_link(path) {
+        Ok(t) => t,
+        Err(e) => return ListedBody::Unreadable(format!("cannot read link: {e}")),
+    };
+    let target = if target.is_absolute() {
+        match target.strip_prefix(root) {
+            Ok(t) => rel_string(t),
+            Err(_) => target.display().to_string(),
         }
-        if !ft.is_file() {
-            visitor.entry(Entry {
-                path: &rel,
-                size: None,
-                body: Body::Refused("refused: not a regular file".to_string()),
-            });
-            continue;
+    } else {
+        rel_string(&target)
+    };
+    let resolved = if target.starts_with('/') {
+        Err(format!(
+            "refused: link to {target:?} points outside the snapshot"
+        ))
+    } else {
+        // `target` relative to the link's folder.
+        resolve_link(rel, &target)
+    };
+    match resolved {
+        Ok(t) if root.join(&t).is_file() => ListedBody::Link(t),
+        Ok(t) if root.join(&t).is_dir() => {
+            ListedBody::Refused(format!("link to folder {t:?} (read there)"))
         }
+        Ok(t) => ListedBody::Refused(format!("dangling link to {t:?}")),
+        Err(r) => ListedBody::Refused(r),
+    }
+}
+
+/// Opens a listed file for reading, with `room` bytes left under the `--max-bytes` cap.
+pub fn open_listed(
+    file: &Path,
+    room: u64,
+    progress: Option<Arc<AtomicU64>>,
+) -> std::io::Result<CappedReader<std::io::BufReader<std::fs::File>>> {
+    let file = std::fs::File::open(file)?;
+    Ok(CappedReader::new(
+        std::io::BufReader::with_capacity(256 * 1024, file),
+        room,
+        progress,
+    ))
+}
+
+pub(super) fn read_dir(
+    root: &Path,
+    display: String,
+    opts: &ReadOptions,
+    visitor: &mut dyn Visitor,
+) -> InputInfo {
+    let mut info = InputInfo {
+        display,
+        kind: InputKind::Directory,
+        file_name: None,
+        stopped: None,
+        bytes: 0,
+        newest_mtime: None,
+    };
+    for item in list_dir(root) {
+        let rel = item.path.as_str();
+        let file = match item.body {
+            ListedBody::File(f) => f,
+            ListedBody::Link(target) => {
+                visitor.entry(Entry {
+                    path: rel,
+                    size: None,
+                    body: Body::Link { target },
+                });
+                continue;
+            }
+            ListedBody::Refused(r) => {
+                visitor.entry(Entry {
+                    path: rel,
+                    size: None,
+                    body: Body::Refused(r),
+                });
+                continue;
+            }
+            ListedBody::Unreadable(r) => {
+                visitor.entry(Entry {
+                    path: rel,
+                    size: None,
+                    body: Body::Unreadable(r),
+                });
+                continue;
+            }
+        };
         if info.bytes >= opts.max_bytes {
             info.stopped = Some(cap_message(opts.max_bytes));
             visitor.entry(Entry {
-                path: &rel,
+                path: rel,
                 size: None,
                 body: Body::Unreadable(cap_message(opts.max_bytes)),
             });
             continue;
         }
-        match std::fs::File::open(item.path()) {
-            Ok(file) => {
-                let size = file.metadata().ok().map(|m| m.len());
-                let room = opts.max_bytes - info.bytes;
-                let mut capped = CappedReader::new(
-                    std::io::BufReader::with_capacity(256 * 1024, file),
-                    room,
-                    opts.progress.clone(),
-                );
+        match open_listed(&file, opts.max_bytes - info.bytes, opts.progress.clone()) {
+            Ok(mut capped) => {
                 visitor.entry(Entry {
-                    path: &rel,
-                    size,
+                    path: rel,
+                    size: item.size,
                     body: Body::File(&mut capped),
                 });
                 info.bytes += capped.read;
             }
             Err(e) => visitor.entry(Entry {
-                path: &rel,
+                path: rel,
                 size: None,
                 body: Body::Unreadable(format!("cannot open: {e}")),
             }),

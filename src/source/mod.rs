@@ -8,6 +8,7 @@
 
 mod archive;
 mod dir;
+pub use dir::{list_dir, open_listed, Listed, ListedBody};
 pub mod paths;
 mod prefetch;
 mod sniff;
@@ -192,7 +193,7 @@ pub fn read_input(
 
 /// A reader that counts the bytes it yields and fails once a cap is passed, so that a
 /// decompression bomb stops with a clear message instead of filling memory.
-pub(crate) struct CappedReader<R> {
+pub struct CappedReader<R> {
     inner: R,
     pub(crate) read: u64,
     cap: u64,
@@ -226,7 +227,7 @@ pub(crate) fn fill(r: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::
     (n, None)
 }
 
-pub(crate) fn cap_message(cap: u64) -> String {
+pub fn cap_message(cap: u64) -> String {
     format!(
         "stopped after {} of decompressed data (the --max-bytes limit); raise it to read the rest",
         human_bytes(cap)
