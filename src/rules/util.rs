@@ -186,6 +186,20 @@ pub fn containers(pod: &Pod) -> Vec<ContainerView<'_>> {
     out
 }
 
+/// The reasons its containers (init containers too) wait for, read straight from the
+/// status: a cheap first look before [`containers`].
+pub fn waiting_reasons(pod: &Pod) -> impl Iterator<Item = &str> {
+    pod.status
+        .iter()
+        .flat_map(|s| {
+            s.init_container_statuses
+                .iter()
+                .flatten()
+                .chain(s.container_statuses.iter().flatten())
+        })
+        .filter_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.as_deref())
+}
+
 /// The pod's phase (`Unknown` when it has no status).
 pub fn phase(pod: &Pod) -> &str {
     pod.status

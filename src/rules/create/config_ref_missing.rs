@@ -77,13 +77,28 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         if matches!(util::phase(pod), "Succeeded" | "Failed") {
             continue;
         }
-        let pod_ref = entry.object_ref();
-        let ns = pod_ref.namespace.clone().unwrap_or_default();
         let refs: Vec<PodReference> = pod_references(pod)
             .into_iter()
             .filter(|r| matches!(r.kind, "ConfigMap" | "Secret"))
             .filter(|r| !r.field.starts_with("spec.imagePullSecrets"))
             .collect();
+        // Most pods neither wait in CreateContainerConfigError nor refer to anything absent:
+        // they are passed over before their events are looked up.
+        let in_ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        let dump = matches!(entry.origin.format, SourceFormat::Json | SourceFormat::Yaml);
+        let absent = |r: &PodReference| {
+            !r.optional
+                && kinds_present.contains(&(r.kind, in_ns))
+                && cluster
+                    .get(r.kind, Some(in_ns), &r.name)
+                    .is_none_or(|e| r.key.as_deref().is_some_and(|k| lacks_key(e, k)))
+        };
+        let config_error = util::waiting_reasons(pod).any(|r| r == "CreateContainerConfigError");
+        if !(config_error || (dump && refs.iter().any(absent))) {
+            continue;
+        }
+        let pod_ref = entry.object_ref();
+        let ns = pod_ref.namespace.clone().unwrap_or_default();
         let events = cluster.events_for(&pod_ref);
         let mut reported: BTreeSet<Missing> = BTreeSet::new();
         let views = util::containers(pod);
@@ -153,7 +168,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     name: r.name.clone(),
                     key: None,
                 },
-                (Some(e), Some(k)) if keys_of(e).is_some_and(|ks| !ks.contains(k)) => Missing {
+                (Some(e), Some(k)) if lacks_key(e, k) => Missing {
                     kind: r.kind,
                     name: r.name.clone(),
                     key: Some(k.clone()),
@@ -261,6 +276,21 @@ fn find_ref<'r>(
 
 fn object_entry<'a>(cluster: &'a Cluster, ns: &str, m: &Missing) -> Option<&'a Entry> {
     cluster.get(m.kind, Some(ns), &m.name)
+}
+
+/// Whether a ConfigMap or Secret whose data the snapshot has lacks `key`.
+fn lacks_key(e: &Entry, key: &str) -> bool {
+    if let Some(c) = util::typed::<ConfigMap>(e) {
+        return (c.data.is_some() || c.binary_data.is_some())
+            && !c.data.as_ref().is_some_and(|d| d.contains_key(key))
+            && !c.binary_data.as_ref().is_some_and(|d| d.contains_key(key));
+    }
+    if let Some(s) = util::typed::<Secret>(e) {
+        return (s.data.is_some() || s.string_data.is_some())
+            && !s.data.as_ref().is_some_and(|d| d.contains_key(key))
+            && !s.string_data.as_ref().is_some_and(|d| d.contains_key(key));
+    }
+    false
 }
 
 /// The keys of a ConfigMap or Secret, when the snapshot has its data (never the values).

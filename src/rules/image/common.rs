@@ -206,13 +206,10 @@ impl PullFailure<'_> {
 pub(crate) fn pull_failures(cluster: &Cluster) -> Vec<PullFailure<'_>> {
     let mut out = Vec::new();
     for (entry, pod) in util::pods(cluster) {
-        let views = util::containers(pod);
-        if !views.iter().any(|c| {
-            c.waiting_reason()
-                .is_some_and(|r| PULL_REASONS.contains(&r))
-        }) {
+        if !util::waiting_reasons(pod).any(|r| PULL_REASONS.contains(&r)) {
             continue;
         }
+        let views = util::containers(pod);
         let pod_ref = entry.object_ref();
         let events = cluster.events_for(&pod_ref);
         let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());

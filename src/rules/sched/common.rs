@@ -600,70 +600,93 @@ pub(crate) struct Request {
 /// The effective requests of a pod: sum of containers (and sidecars), at least the largest
 /// init container, plus overhead; a limit stands for a missing request.
 pub(crate) fn requests(pod: &Pod) -> BTreeMap<String, Request> {
-    let mut out: BTreeMap<String, Request> = BTreeMap::new();
     let Some(spec) = pod.spec.as_ref() else {
-        return out;
+        return BTreeMap::new();
     };
-    let mut sum: BTreeMap<String, f64> = BTreeMap::new();
-    let mut sidecars: BTreeMap<String, f64> = BTreeMap::new();
-    let mut init_max: BTreeMap<String, f64> = BTreeMap::new();
-    let mut note = |res: &str, q: f64, name: &str, base: &str| {
-        let e = out.entry(res.to_string()).or_insert_with(|| Request {
-            amount: 0.0,
-            container: name.to_string(),
+    /// The container asking the most, and where: (init, index, from limits).
+    struct Largest<'p> {
+        single: f64,
+        container: &'p str,
+        at: (bool, usize, bool),
+    }
+    let mut largest: BTreeMap<&str, Largest<'_>> = BTreeMap::new();
+    let mut sum: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut sidecars: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut init_max: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut note = |res, q: f64, container, at| {
+        let e = largest.entry(res).or_insert(Largest {
             single: q,
-            base: base.to_string(),
+            container,
+            at,
         });
         if q > e.single {
-            e.single = q;
-            e.container = name.to_string();
-            e.base = base.to_string();
+            *e = Largest {
+                single: q,
+                container,
+                at,
+            };
         }
     };
     for (i, c) in spec.init_containers.iter().flatten().enumerate() {
         let sidecar = c.restart_policy.as_deref() == Some("Always");
-        for (res, q, base) in container_requests(c, &format!("spec.initContainers[{i}]")) {
-            note(&res, q, &c.name, &base);
+        for (res, q, limit) in container_requests(c) {
+            note(res, q, c.name.as_str(), (true, i, limit));
             if sidecar {
-                *sidecars.entry(res.clone()).or_default() += q;
+                *sidecars.entry(res).or_default() += q;
                 *sum.entry(res).or_default() += q;
             } else {
-                let with = q + sidecars.get(&res).copied().unwrap_or(0.0);
+                let with = q + sidecars.get(res).copied().unwrap_or(0.0);
                 let m = init_max.entry(res).or_default();
                 *m = m.max(with);
             }
         }
     }
     for (i, c) in spec.containers.iter().enumerate() {
-        for (res, q, base) in container_requests(c, &format!("spec.containers[{i}]")) {
-            note(&res, q, &c.name, &base);
+        for (res, q, limit) in container_requests(c) {
+            note(res, q, c.name.as_str(), (false, i, limit));
             *sum.entry(res).or_default() += q;
         }
     }
-    let overhead: BTreeMap<String, f64> = spec
-        .overhead
-        .iter()
-        .flatten()
-        .filter_map(|(k, q)| Some((k.clone(), util::quantity(q)?)))
-        .collect();
-    for (res, r) in out.iter_mut() {
-        let s = sum.get(res).copied().unwrap_or(0.0);
-        let i = init_max.get(res).copied().unwrap_or(0.0);
-        r.amount = s.max(i) + overhead.get(res).copied().unwrap_or(0.0);
-    }
-    out.retain(|_, r| r.amount > 0.0);
-    out
+    let overhead = |res: &str| {
+        spec.overhead
+            .as_ref()
+            .and_then(|o| o.get(res))
+            .and_then(util::quantity)
+            .unwrap_or(0.0)
+    };
+    largest
+        .into_iter()
+        .filter_map(|(res, l)| {
+            let s = sum.get(res).copied().unwrap_or(0.0);
+            let i = init_max.get(res).copied().unwrap_or(0.0);
+            let amount = s.max(i) + overhead(res);
+            let (init, index, limit) = l.at;
+            (amount > 0.0).then(|| {
+                let request = Request {
+                    amount,
+                    container: l.container.to_string(),
+                    single: l.single,
+                    base: format!(
+                        "spec.{}[{index}].resources.{}",
+                        if init { "initContainers" } else { "containers" },
+                        if limit { "limits" } else { "requests" }
+                    ),
+                };
+                (res.to_string(), request)
+            })
+        })
+        .collect()
 }
 
-/// (resource, amount, path of the map) of one container; limits stand in for requests.
-fn container_requests(c: &Container, path: &str) -> Vec<(String, f64, String)> {
+/// (resource, amount, whether it is a limit) of one container; limits stand in for requests.
+fn container_requests(c: &Container) -> Vec<(&str, f64, bool)> {
     let mut out = Vec::new();
     let Some(r) = c.resources.as_ref() else {
         return out;
     };
     for (k, q) in r.requests.iter().flatten() {
         if let Some(v) = util::quantity(q) {
-            out.push((k.clone(), v, format!("{path}.resources.requests")));
+            out.push((k.as_str(), v, false));
         }
     }
     for (k, q) in r.limits.iter().flatten() {
@@ -671,7 +694,7 @@ fn container_requests(c: &Container, path: &str) -> Vec<(String, f64, String)> {
             continue;
         }
         if let Some(v) = util::quantity(q) {
-            out.push((k.clone(), v, format!("{path}.resources.limits")));
+            out.push((k.as_str(), v, true));
         }
     }
     out
