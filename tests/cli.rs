@@ -328,6 +328,11 @@ fn timings_go_to_standard_error() {
         err.contains("timing total") && err.contains("MB/s"),
         "{err}"
     );
+    if cfg!(target_os = "linux") {
+        // Resident memory after the stages and the peak, where the system tells.
+        assert!(err.contains(", resident after it "), "{err}");
+        assert!(err.contains(", peak resident "), "{err}");
+    }
     // The report itself is untouched.
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["tool"]["name"], "ktriage");

@@ -535,13 +535,39 @@ impl Cluster {
     /// event and the reference carry one (an event about an earlier object of the same name
     /// does not count). Oldest first.
     pub fn events_for(&self, r: &ObjectRef) -> Vec<&EventRecord> {
+        self.events_about(
+            &r.kind,
+            r.namespace.as_deref().unwrap_or(""),
+            &r.name,
+            r.uid.as_deref(),
+        )
+    }
+
+    /// [`Cluster::events_for`] an entry, without building its reference.
+    pub fn events_of(&self, entry: &Entry) -> Vec<&EventRecord> {
+        let m = entry.object.metadata();
+        self.events_about(
+            entry.object.kind(),
+            m.namespace.as_deref().unwrap_or(""),
+            m.name.as_deref().unwrap_or(""),
+            m.uid.as_deref(),
+        )
+    }
+
+    fn events_about(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        uid: Option<&str>,
+    ) -> Vec<&EventRecord> {
         let mut v: Vec<&EventRecord> = self
             .events_by_target
-            .get(&r.kind, r.namespace.as_deref().unwrap_or(""), &r.name)
+            .get(kind, namespace, name)
             .into_iter()
             .flatten()
             .map(|&i| &self.events[i])
-            .filter(|e| match (&e.target.uid, &r.uid) {
+            .filter(|e| match (e.target.uid.as_deref(), uid) {
                 (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => a == b,
                 _ => true,
             })

@@ -55,7 +55,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         {
             continue;
         }
-        let events = cluster.events_for(&entry.object_ref());
+        let events = cluster.events_of(entry);
         for c in &views {
             if c.waiting_reason() != Some("CreateContainerConfigError") {
                 continue;

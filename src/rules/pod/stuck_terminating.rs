@@ -69,7 +69,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             .unwrap_or(30);
         // The first stop of a container on deletion dates it when the deletion time is unknown.
         let stop_event = cluster
-            .events_for(&entry.object_ref())
+            .events_of(entry)
             .into_iter()
             .find(|e| reason_is(e, &["Killing"]) && message_has(e, "Stopping container"));
         let age = match &meta.deletion_timestamp {

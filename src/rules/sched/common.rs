@@ -394,16 +394,19 @@ struct SchedAt(Vec<usize>);
 
 /// The scheduling state of one pod, when it is unscheduled now or failed scheduling before.
 fn sched<'a>(cluster: &'a Cluster, entry: &'a Entry, pod: &'a Pod) -> Option<Sched<'a>> {
-    let condition = util::condition(pod, "PodScheduled");
     let node = pod
         .spec
         .as_ref()
         .and_then(|s| s.node_name.as_deref())
         .is_some_and(|n| !n.trim().is_empty());
-    let active = util::phase(pod) == "Pending"
-        && !node
-        && condition.as_ref().is_none_or(|(c, _)| c.status != "True");
-    let events = cluster.events_for(&entry.object_ref());
+    let scheduled_now = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == "PodScheduled"))
+        .is_some_and(|c| c.status == "True");
+    let active = util::phase(pod) == "Pending" && !node && !scheduled_now;
+    let events = cluster.events_of(entry);
     let is = |e: &EventRecord, r: &str| {
         e.reason
             .as_deref()
@@ -418,6 +421,7 @@ fn sched<'a>(cluster: &'a Cluster, entry: &'a Entry, pod: &'a Pod) -> Option<Sch
     if !active && event.is_none() {
         return None;
     }
+    let condition = util::condition(pod, "PodScheduled");
     let cond_msg = condition
         .as_ref()
         .filter(|(c, _)| active && c.status != "True")
@@ -600,15 +604,39 @@ pub(crate) struct Request {
 /// The effective requests of a pod: sum of containers (and sidecars), at least the largest
 /// init container, plus overhead; a limit stands for a missing request.
 pub(crate) fn requests(pod: &Pod) -> BTreeMap<String, Request> {
+    tally(pod)
+        .into_iter()
+        .map(|(res, amount, l)| {
+            let (init, index, limit) = l.at;
+            let request = Request {
+                amount,
+                container: l.container.to_string(),
+                single: l.single,
+                base: format!(
+                    "spec.{}[{index}].resources.{}",
+                    if init { "initContainers" } else { "containers" },
+                    if limit { "limits" } else { "requests" }
+                ),
+            };
+            (res.to_string(), request)
+        })
+        .collect()
+}
+
+/// The container of a pod asking the most of a resource, and where: (init, index, from
+/// limits).
+struct Largest<'p> {
+    single: f64,
+    container: &'p str,
+    at: (bool, usize, bool),
+}
+
+/// [`requests`] without writing anything out: per resource, the effective request (above
+/// zero) and the container asking the most, in resource order.
+fn tally(pod: &Pod) -> Vec<(&str, f64, Largest<'_>)> {
     let Some(spec) = pod.spec.as_ref() else {
-        return BTreeMap::new();
+        return Vec::new();
     };
-    /// The container asking the most, and where: (init, index, from limits).
-    struct Largest<'p> {
-        single: f64,
-        container: &'p str,
-        at: (bool, usize, bool),
-    }
     let mut largest: BTreeMap<&str, Largest<'_>> = BTreeMap::new();
     let mut sum: BTreeMap<&str, f64> = BTreeMap::new();
     let mut sidecars: BTreeMap<&str, f64> = BTreeMap::new();
@@ -660,20 +688,7 @@ pub(crate) fn requests(pod: &Pod) -> BTreeMap<String, Request> {
             let s = sum.get(res).copied().unwrap_or(0.0);
             let i = init_max.get(res).copied().unwrap_or(0.0);
             let amount = s.max(i) + overhead(res);
-            let (init, index, limit) = l.at;
-            (amount > 0.0).then(|| {
-                let request = Request {
-                    amount,
-                    container: l.container.to_string(),
-                    single: l.single,
-                    base: format!(
-                        "spec.{}[{index}].resources.{}",
-                        if init { "initContainers" } else { "containers" },
-                        if limit { "limits" } else { "requests" }
-                    ),
-                };
-                (res.to_string(), request)
-            })
+            (amount > 0.0).then_some((res, amount, l))
         })
         .collect()
 }
@@ -882,8 +897,13 @@ impl<'a> Nodes<'a> {
                 }
                 let Some(u) = used.get_mut(n) else { continue };
                 u.pods += 1;
-                for (res, r) in requests(pod) {
-                    *u.res.entry(res).or_default() += r.amount;
+                for (res, amount, _) in tally(pod) {
+                    match u.res.get_mut(res) {
+                        Some(sum) => *sum += amount,
+                        None => {
+                            u.res.insert(res.to_string(), amount);
+                        }
+                    }
                 }
             }
             Usage(used)

@@ -160,7 +160,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     .find(|(_, c)| c.metadata.name.as_deref() == Some(n))
             });
             let default = classes.iter().find(|(_, c)| is_default(c));
-            let events = cluster.events_for(&entry.object_ref());
+            let events = cluster.events_of(entry);
             let event = events
                 .iter()
                 .rev()
