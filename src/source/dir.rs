@@ -148,29 +148,19 @@ pub(super) fn read_dir(
     };
     for item in list_dir(root) {
         let rel = item.path.as_str();
-        let file = match item.body {
-            ListedBody::File(f) => f,
-            ListedBody::Link(target) => {
+        let other = match item.body {
+            ListedBody::File(f) => Ok(f),
+            ListedBody::Link(target) => Err(Body::Link { target }),
+            ListedBody::Refused(r) => Err(Body::Refused(r)),
+            ListedBody::Unreadable(r) => Err(Body::Unreadable(r)),
+        };
+        let file = match other {
+            Ok(f) => f,
+            Err(body) => {
                 visitor.entry(Entry {
                     path: rel,
                     size: None,
-                    body: Body::Link { target },
-                });
-                continue;
-            }
-            ListedBody::Refused(r) => {
-                visitor.entry(Entry {
-                    path: rel,
-                    size: None,
-                    body: Body::Refused(r),
-                });
-                continue;
-            }
-            ListedBody::Unreadable(r) => {
-                visitor.entry(Entry {
-                    path: rel,
-                    size: None,
-                    body: Body::Unreadable(r),
+                    body,
                 });
                 continue;
             }
