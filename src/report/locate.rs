@@ -1,6 +1,7 @@
 //! Turns evidence (places in the model) into file, line, column and the text of that line.
 //!
-//! Only the files that hold evidence are read again, once each; log lines are already known
+//! Only the files that hold evidence are read again, once each, and of them only a window
+//! around each cited object is kept while the file streams past; log lines are already known
 //! by number. A field of a JSON or YAML object is found by walking its path through the
 //! object's text (`spec.containers[0].resources.limits.memory`), so nothing about positions
 //! has to be kept while the whole snapshot is parsed.
