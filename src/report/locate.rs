@@ -276,6 +276,34 @@ fn lines_around(r: &mut dyn std::io::Read, lines: &BTreeSet<u64>) -> HashMap<u64
     out
 }
 
+/// Hands the wanted files to `visit` and is done once all of them were.
+struct Wanted<'n, V> {
+    names: &'n HashMap<&'n str, u32>,
+    root: &'n str,
+    single: bool,
+    left: usize,
+    visit: V,
+}
+
+impl<V: FnMut(u32, &mut dyn std::io::Read)> source::Visitor for Wanted<'_, V> {
+    fn entry(&mut self, e: source::Entry<'_>) {
+        let id = if self.single {
+            self.names.values().next().copied()
+        } else {
+            self.names.get(rebase(self.root, e.path).as_str()).copied()
+        };
+        let (Some(id), Body::File(r)) = (id, e.body) else {
+            return;
+        };
+        self.left = self.left.saturating_sub(1);
+        (self.visit)(id, r);
+    }
+
+    fn done(&self) -> bool {
+        self.left == 0
+    }
+}
+
 /// Reads again, one at a time, the files of the ledger listed in `wanted` and hands each one's
 /// reader to `visit` (a file that cannot be read again is left out). Only one file is open at a
 /// time.
@@ -303,26 +331,14 @@ pub fn for_each_file(
             info.kind,
             source::InputKind::File | source::InputKind::CompressedFile
         );
-        let mut left = names.len();
-        let _ = source::read_input(
-            Path::new(&info.path),
-            &ReadOptions::default(),
-            &mut |e: source::Entry<'_>| {
-                if left == 0 {
-                    return;
-                }
-                let id = if single {
-                    names.values().next().copied()
-                } else {
-                    names.get(rebase(&info.root, e.path).as_str()).copied()
-                };
-                let (Some(id), Body::File(r)) = (id, e.body) else {
-                    return;
-                };
-                left -= 1;
-                visit(id, r);
-            },
-        );
+        let mut wanted = Wanted {
+            names: &names,
+            root: &info.root,
+            single,
+            left: names.len(),
+            visit: &mut visit,
+        };
+        let _ = source::read_input(Path::new(&info.path), &ReadOptions::default(), &mut wanted);
     }
 }
 

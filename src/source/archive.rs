@@ -209,7 +209,11 @@ fn read_tar<R: Read>(
             return;
         }
     };
-    for entry in entries {
+    let mut entries = entries;
+    while !visitor.done() {
+        let Some(entry) = entries.next() else {
+            break;
+        };
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -311,6 +315,9 @@ fn read_zip<R: Read + Seek>(
         }
     };
     for i in 0..ar.len() {
+        if visitor.done() {
+            break;
+        }
         if info.bytes >= opts.max_bytes {
             info.stopped = Some(cap_message(opts.max_bytes));
             break;
@@ -383,4 +390,60 @@ fn read_zip<R: Read + Seek>(
         info.bytes += capped.read;
     }
     info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `.tar.gz` of `n` files named `f0` .. `f<n-1>`.
+    fn tar_gz(n: usize) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for i in 0..n {
+            let body = format!("file {i}\n");
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(0o644);
+            h.set_size(body.len() as u64);
+            b.append_data(&mut h, format!("f{i}"), body.as_bytes())
+                .unwrap();
+        }
+        let tar = b.into_inner().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// Counts entries, and is done after `stop` of them.
+    struct Counting {
+        seen: Vec<String>,
+        stop: usize,
+    }
+
+    impl Visitor for Counting {
+        fn entry(&mut self, e: Entry<'_>) {
+            self.seen.push(e.path.to_string());
+        }
+
+        fn done(&self) -> bool {
+            self.seen.len() >= self.stop
+        }
+    }
+
+    #[test]
+    fn reading_stops_when_the_visitor_is_done() {
+        let bytes = tar_gz(5);
+        let opts = ReadOptions::default();
+        let mut all = Counting {
+            seen: Vec::new(),
+            stop: usize::MAX,
+        };
+        read_bytes("x".into(), "x.tar.gz", bytes.clone(), &opts, &mut all);
+        assert_eq!(all.seen, ["f0", "f1", "f2", "f3", "f4"]);
+        let mut two = Counting {
+            seen: Vec::new(),
+            stop: 2,
+        };
+        read_bytes("x".into(), "x.tar.gz", bytes, &opts, &mut two);
+        assert_eq!(two.seen, ["f0", "f1"]);
+    }
 }

@@ -147,6 +147,9 @@ pub(super) fn read_dir(
         newest_mtime: None,
     };
     for item in list_dir(root) {
+        if visitor.done() {
+            break;
+        }
         let rel = item.path.as_str();
         let other = match item.body {
             ListedBody::File(f) => Ok(f),

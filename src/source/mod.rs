@@ -89,6 +89,12 @@ pub struct Entry<'a> {
 pub trait Visitor {
     /// Called once per entry.
     fn entry(&mut self, entry: Entry<'_>);
+
+    /// True once the visitor needs no more entries: the input is then read no further (the
+    /// rest of an archive is not even decompressed).
+    fn done(&self) -> bool {
+        false
+    }
 }
 
 impl<F: FnMut(Entry<'_>)> Visitor for F {
