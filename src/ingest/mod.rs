@@ -309,13 +309,7 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
             // it is parsed.
             let (content, read) = match content {
                 Content::Pending { file, size, room } => {
-                    match source::open_listed(&file, room, opts.read.progress.clone()) {
-                        Ok(mut r) => {
-                            let content = read_body(&rel, size, &mut r);
-                            (content, r.read)
-                        }
-                        Err(e) => (Content::Unreadable(format!("cannot open: {e}")), 0),
-                    }
+                    read_listed(&rel, &file, size, room, &opts.read)
                 }
                 other => (other, 0),
             };
@@ -404,14 +398,9 @@ fn list_folder(path: &Path, opts: &ReadOptions) -> (InputInfo, Vec<Collected>) {
                     let room = opts.max_bytes - declared;
                     declared = declared.saturating_add(l.size.unwrap_or(0));
                     if layout::tells_layout(&l.path) {
-                        match source::open_listed(&file, room, opts.progress.clone()) {
-                            Ok(mut r) => {
-                                let content = read_body(&l.path, l.size, &mut r);
-                                info.bytes += r.read;
-                                content
-                            }
-                            Err(e) => Content::Unreadable(format!("cannot open: {e}")),
-                        }
+                        let (content, read) = read_listed(&l.path, &file, l.size, room, opts);
+                        info.bytes += read;
+                        content
                     } else {
                         Content::Pending {
                             file,
@@ -431,6 +420,24 @@ fn list_folder(path: &Path, opts: &ReadOptions) -> (InputInfo, Vec<Collected>) {
         })
         .collect();
     (info, collected)
+}
+
+/// Reads a listed file of a folder (`room` bytes left under the cap): its content and the
+/// bytes read.
+fn read_listed(
+    rel: &str,
+    file: &Path,
+    size: Option<u64>,
+    room: u64,
+    opts: &ReadOptions,
+) -> (Content, u64) {
+    match source::open_listed(file, room, opts.progress.clone()) {
+        Ok(mut r) => {
+            let content = read_body(rel, size, &mut r);
+            (content, r.read)
+        }
+        Err(e) => (Content::Unreadable(format!("cannot open: {e}")), 0),
+    }
 }
 
 fn collect(e: source::Entry<'_>) -> Collected {
