@@ -166,6 +166,19 @@ fn print_timings(
             d.as_secs_f64()
         );
     }
+    let plan = report::locate::reading_plan(s, &d.findings);
+    let _ = writeln!(
+        err,
+        "timing evidence: {} of {} places in the {} kept from the first read{}, {} file(s) read again",
+        plan.kept,
+        plan.places,
+        source::human_bytes(s.ingested.kept.bytes as u64),
+        match s.ingested.kept.refused {
+            0 => String::new(),
+            n => format!(" ({n} objects over its budget)"),
+        },
+        plan.files
+    );
     // The slowest rules (they run in parallel: their times add up to more than the stage).
     let slowest: Vec<String> = d
         .rule_times

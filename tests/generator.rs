@@ -83,6 +83,15 @@ fn check_planted(form: snapgen::Form, pods: usize) -> BTreeMap<&'static str, usi
         extra.join("\n  "),
     );
 
+    // The report cites everything from what the first read kept: no file is read again
+    // (for YAML, healthy pods cited for their labels are read again).
+    let plan = ktriage::report::locate::reading_plan(&snapshot, &diagnosis.findings);
+    assert!(plan.kept > 0, "{}: {plan:?}", form.as_str());
+    if form != snapgen::Form::YamlDir {
+        assert_eq!(plan.kept, plan.places, "{}: {plan:?}", form.as_str());
+        assert_eq!(plan.files, 0, "{}: {plan:?}", form.as_str());
+    }
+
     let mut per_code = BTreeMap::new();
     for (code, _) in &planted {
         *per_code.entry(*code).or_default() += 1;

@@ -551,6 +551,95 @@ fn trim_end(text: &str, end: usize) -> usize {
     text[..end].trim_end().len()
 }
 
+/// The first byte at or after `i` that is not JSON whitespace.
+pub(crate) fn blank_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// End of the JSON value starting at `i`.
+pub(crate) fn skip_value(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => skip_string(b, i),
+        Some(b'{') | Some(b'[') => matching_close(b, i).map_or(b.len(), |close| close + 1),
+        _ => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']') && !b[j].is_ascii_whitespace()
+            {
+                j += 1;
+            }
+            j
+        }
+    }
+}
+
+/// End of the JSON string starting at `i` (one past the closing quote).
+fn skip_string(b: &[u8], i: usize) -> usize {
+    let mut j = i + 1;
+    while let Some(k) = b
+        .get(j..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
+        j += k;
+        if b[j] == b'"' {
+            return j + 1;
+        }
+        j += 2;
+    }
+    b.len()
+}
+
+/// Key and value positions of member `key` of the object at `i`.
+pub(crate) fn json_member(b: &[u8], i: usize, key: &str) -> Option<(usize, usize)> {
+    let mut j = blank_end(b, i + 1);
+    while j < b.len() && b[j] != b'}' {
+        if b[j] != b'"' {
+            return None;
+        }
+        let key_end = skip_string(b, j);
+        let raw = std::str::from_utf8(&b[j + 1..key_end.saturating_sub(1)]).ok()?;
+        let name: std::borrow::Cow<'_, str> = if raw.contains('\\') {
+            serde_json::from_str::<String>(&format!("\"{raw}\""))
+                .unwrap_or_default()
+                .into()
+        } else {
+            raw.into()
+        };
+        let colon = blank_end(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            return None;
+        }
+        let value = blank_end(b, colon + 1);
+        if name == key {
+            return Some((j, value));
+        }
+        j = blank_end(b, skip_value(b, value));
+        if b.get(j) == Some(&b',') {
+            j = blank_end(b, j + 1);
+        }
+    }
+    None
+}
+
+/// Position of element `n` of the array at `i`.
+pub(crate) fn json_element(b: &[u8], i: usize, n: usize) -> Option<usize> {
+    let mut j = blank_end(b, i + 1);
+    let mut k = 0;
+    while j < b.len() && b[j] != b']' {
+        if k == n {
+            return Some(j);
+        }
+        j = blank_end(b, skip_value(b, j));
+        if b.get(j) == Some(&b',') {
+            j = blank_end(b, j + 1);
+        }
+        k += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ pub mod age;
 pub mod describe;
 pub mod harness;
 pub mod json;
+pub mod kept;
 pub mod kinds;
 pub mod layout;
 pub mod ledger;
@@ -143,6 +144,8 @@ pub struct Ingested {
     pub newest_mtime: Option<u64>,
     /// How long each stage took.
     pub timings: Timings,
+    /// Texts of the objects a report could cite, kept from the first read.
+    pub kept: kept::Kept,
 }
 
 /// Wall time of each stage of a run, for `--timings` and the benchmarks.
@@ -300,6 +303,15 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
         })
         .collect();
     let multi = paths.len() > 1;
+    let total: u64 = files
+        .iter()
+        .map(|f| match &f.4 {
+            Content::Bytes(b) => b.len() as u64,
+            Content::Pending { size, .. } => size.unwrap_or(0),
+            _ => 0,
+        })
+        .sum();
+    let budget = kept::Budget::for_snapshot(total);
     let outcomes: Vec<(parse::FileOutcome, u64)> = files
         .into_par_iter()
         .zip(link_status.into_par_iter())
@@ -323,7 +335,7 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
                 (Content::Unreadable(reason), _) => parse::FileOutcome::error(&rel, reason),
                 (Content::Logs(digests), _) => parse::logs_outcome(&rel, &role, digests),
                 (Content::Bytes(bytes), _) => {
-                    parse::parse_file(id as u32, &rel, layout, &role, bytes)
+                    parse::parse_file(id as u32, &rel, layout, &role, bytes, &budget)
                 }
                 (Content::Pending { .. }, _) => {
                     parse::FileOutcome::error(&rel, "not read".to_string())
@@ -344,7 +356,12 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
             file: id as u32,
         }));
         out.facts.extend(o.facts);
+        for (start, text) in o.kept {
+            out.kept.bytes += text.bytes.len();
+            out.kept.texts.insert((id as u32, start), text);
+        }
     }
+    out.kept.refused = budget.refused();
     out.timings.parse = started.elapsed();
     out.timings.resident[1] = resident_memory().map(|m| m.0);
     Ok(out)

@@ -2,6 +2,7 @@
 //! `cluster-info dump` streams, and the ledger entry that accounts for it.
 
 use super::json::{self, RawItem};
+use super::kept::{self, Budget, KeptText};
 use super::kinds::item_kind_of_list;
 use super::layout::{Layout, Role};
 use super::ledger::{LedgerEntry, Problem, Status};
@@ -18,6 +19,8 @@ pub struct FileOutcome {
     pub objects: Vec<ParsedObject>,
     pub logs: Vec<LogDigest>,
     pub facts: Vec<Fact>,
+    /// Texts of objects a report could cite, by their first byte (see [`super::kept`]).
+    pub kept: Vec<(usize, KeptText)>,
 }
 
 impl FileOutcome {
@@ -27,6 +30,7 @@ impl FileOutcome {
             objects: Vec::new(),
             logs: Vec::new(),
             facts: Vec::new(),
+            kept: Vec::new(),
         }
     }
 
@@ -71,6 +75,7 @@ pub fn logs_outcome(path: &str, role: &Role, mut digests: Vec<LogDigest>) -> Fil
         objects: Vec::new(),
         logs: digests,
         facts: Vec::new(),
+        kept: Vec::new(),
     }
 }
 
@@ -142,6 +147,7 @@ pub fn parse_file(
     layout: Layout,
     role: &Role,
     bytes: Vec<u8>,
+    budget: &Budget,
 ) -> FileOutcome {
     if let Role::Skip(reason) = role {
         return FileOutcome::skipped(path, reason.to_string());
@@ -205,6 +211,10 @@ pub fn parse_file(
                 expected,
                 wrapper.as_ref(),
             );
+            if note.is_none() {
+                // Offsets are the file's own only when its text was not converted.
+                o.kept = kept::keep(text.as_bytes(), &o.objects, budget);
+            }
             if let Some(h) = &wrapper {
                 let mut note = format!(
                     "{} line(s) of tool-harness header skipped{}",
@@ -391,6 +401,7 @@ fn text_objects(
         objects,
         logs: Vec::new(),
         facts: Vec::new(),
+        kept: Vec::new(),
     }
 }
 
@@ -737,6 +748,7 @@ fn parse_data(
         } else {
             Vec::new()
         },
+        kept: Vec::new(),
     }
 }
 

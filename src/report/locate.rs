@@ -6,6 +6,9 @@
 //! object's text (`spec.containers[0].resources.limits.memory`), so nothing about positions
 //! has to be kept while the whole snapshot is parsed.
 
+use crate::ingest::json::{blank_end, json_element, json_member};
+use crate::ingest::kept::{self, KeptText, MARGIN};
+use crate::ingest::logs::{self, LogDigest, LogLine};
 use crate::ingest::{rebase, SourceFormat};
 use crate::rules::{At, Evidence};
 use crate::secrets::{self, Scrubber};
@@ -51,6 +54,10 @@ pub struct Context {
 
 /// Lines of context kept on each side of a cited line.
 const CONTEXT_LINES: usize = 2;
+
+// A log's digest keeps the lines a report shows around a notable line.
+const _: () = assert!(logs::CONTEXT_BEFORE == CONTEXT_LINES + LOOKBACK);
+const _: () = assert!(logs::CONTEXT_AFTER == CONTEXT_LINES);
 
 /// How many lines come before each block of a text, counted once per text: many pieces of
 /// evidence in one large text then cost a count within one block each, not a count of every
@@ -121,6 +128,16 @@ impl<'t> Window<'t> {
             at: 0,
             lines: Lines::new(text),
             column: 0,
+        }
+    }
+
+    /// The text of an object kept from the first read.
+    fn kept(k: &'t KeptText) -> Window<'t> {
+        Window {
+            text: &k.bytes,
+            at: k.at,
+            lines: Lines::after(&k.bytes, k.base),
+            column: k.column,
         }
     }
 
@@ -228,10 +245,12 @@ fn lines_around(r: &mut dyn std::io::Read, lines: &BTreeSet<u64>) -> HashMap<u64
             Ok(_) => {}
         }
         n += 1;
-        // Very long lines are cut: the context is for reading, the cited line is kept apart.
-        buf.truncate(4096);
-        let text = String::from_utf8_lossy(&buf);
-        recent.push_back(text.trim_end_matches(['\n', '\r']).to_string());
+        // Cut as the log's digest cuts it.
+        let raw = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        recent.push_back(logs::line_text(
+            &raw[..raw.len().min(logs::MAX_LINE)],
+            raw.len(),
+        ));
         if recent.len() > (2 * width + 1) as usize + LOOKBACK {
             recent.pop_front();
         }
@@ -345,10 +364,6 @@ pub fn for_each_file(
 /// Bytes read at a time when a file is streamed for its windows.
 const WINDOW_CHUNK: usize = 256 * 1024;
 
-/// Bytes kept on each side of a cited object: the lines around a cited field are shown from
-/// them. Lines longer than this are cut at the window's edge.
-const MARGIN: usize = 16 * 1024;
-
 /// Streams a file and calls `found(i, window)` for each of `spans` (byte ranges, sorted by
 /// start) with a window holding the span and up to [`MARGIN`] bytes on each side, as soon as
 /// the file has gone past it. Only the windows open at the current position are held, so the
@@ -375,15 +390,7 @@ fn windows(
     let finish = |o: Open, found: &mut dyn FnMut(usize, &Window<'_>)| {
         // A window that starts inside a line starts at the next line instead, when the margin
         // holds one: the lines around a cited field are then whole.
-        let (mut skip, mut base, mut column) = (0, o.base, o.column);
-        if column > 0 {
-            let head = o.start.saturating_sub(o.at).min(o.bytes.len());
-            if let Some(nl) = memchr::memchr(b'\n', &o.bytes[..head]) {
-                skip = nl + 1;
-                base += 1;
-                column = 0;
-            }
-        }
+        let (skip, base, column) = kept::settle(&o.bytes, o.at, o.start, o.base, o.column);
         let text = &o.bytes[skip..];
         let window = Window {
             text,
@@ -469,19 +476,159 @@ fn windows(
     }
 }
 
+/// The text the first read kept of a cited object, if it holds the object.
+fn kept_text<'s>(s: &'s Snapshot, e: &Evidence) -> Option<&'s KeptText> {
+    let At::Field {
+        start,
+        end,
+        format,
+        ref path,
+    } = e.at
+    else {
+        return None;
+    };
+    let k = s.ingested.kept.texts.get(&(e.file, start))?;
+    if k.at > start {
+        return None;
+    }
+    if end <= k.complete_to {
+        return Some(k);
+    }
+    // The head of an object: enough when the whole path is found inside it (the members
+    // before it are the same in the whole text).
+    let head = k.bytes.get(start - k.at..k.complete_to - k.at)?;
+    let (at, whole) = json_path(head, path)?;
+    (format == SourceFormat::Json && whole && at < head.len()).then_some(k)
+}
+
+/// The digests of each log file read to its end, by file, in the order of their lines (files
+/// whose reading failed, or whose length is not known, are left out).
+fn logs_by_file(s: &Snapshot) -> HashMap<u32, Vec<&LogDigest>> {
+    let mut out: HashMap<u32, Vec<&LogDigest>> = HashMap::new();
+    let mut broken = BTreeSet::new();
+    for l in s.cluster.logs() {
+        let d = &l.digest;
+        if d.error.is_some() || d.file_lines == 0 {
+            broken.insert(l.file);
+        }
+        out.entry(l.file).or_default().push(d);
+    }
+    out.retain(|f, _| !broken.contains(f));
+    for ds in out.values_mut() {
+        ds.sort_by_key(|d| d.first_line);
+    }
+    out
+}
+
+/// The lines around `line` of a log file, from the lines its digests kept (the file as a
+/// report reading it again would show them), when they kept them all.
+fn log_context(ds: &[&LogDigest], line: u64) -> Option<Context> {
+    let total = ds.first()?.file_lines;
+    if line == 0 || line > total {
+        return None;
+    }
+    let from = line.saturating_sub(logs::CONTEXT_BEFORE as u64).max(1);
+    let to = (line + logs::CONTEXT_AFTER as u64).min(total);
+    let find = |v: &'_ [LogLine], n: u64| {
+        v.binary_search_by_key(&n, |l| l.line)
+            .ok()
+            .map(|i| v[i].text.clone())
+    };
+    // A block's lines, and the marker line just before it, come after its first line less one.
+    let in_file = |n: u64| {
+        let after = ds.partition_point(|d| d.first_line <= n + 1);
+        ds[after.saturating_sub(2)..after]
+            .iter()
+            .rev()
+            .find_map(|d| find(&d.tail, n).or_else(|| find(&d.around, n)))
+    };
+    let lines = (from..=to).map(in_file).collect::<Option<Vec<String>>>()?;
+    Some(Context {
+        first_line: from,
+        text: lines.join("\n"),
+    })
+}
+
+/// The context of a cited log line from its digest, if the digest kept the lines around it
+/// and the cited line reads as cited.
+fn kept_log_context(logs: &HashMap<u32, Vec<&LogDigest>>, e: &Evidence) -> Option<Context> {
+    let At::Line { line, text } = &e.at else {
+        return None;
+    };
+    let ctx = log_context(logs.get(&e.file)?, *line)?;
+    let cited = ctx.text.split('\n').nth((line - ctx.first_line) as usize)?;
+    (cited.trim_end() == text.trim_end()).then(|| scrubbed(&ctx, *line))
+}
+
+/// How a report finds its evidence: from what the first read kept, or by reading files again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadingPlan {
+    /// Pieces of evidence.
+    pub places: usize,
+    /// Of them, found in the texts the first read kept.
+    pub kept: usize,
+    /// Files read again.
+    pub files: usize,
+}
+
+/// What [`locate_all`] will read for `findings`.
+pub fn reading_plan(s: &Snapshot, findings: &[crate::rules::Finding]) -> ReadingPlan {
+    let mut plan = ReadingPlan::default();
+    let mut files = BTreeSet::new();
+    let logs = logs_by_file(s);
+    for e in findings.iter().flat_map(|f| &f.evidence) {
+        plan.places += 1;
+        if kept_text(s, e).is_some() || kept_log_context(&logs, e).is_some() {
+            plan.kept += 1;
+        } else {
+            files.insert(e.file);
+        }
+    }
+    plan.files = files.len();
+    plan
+}
+
 /// Resolves the evidence of every finding, in the same order; evidence whose file cannot be
 /// read again is left out.
 pub fn locate_all(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<Located>> {
+    locate_with(s, findings, true)
+}
+
+/// Like [`locate_all`], reading every file that holds evidence again instead of using what
+/// the first read kept; the two must agree (a test checks it).
+#[doc(hidden)]
+pub fn locate_reading_again(s: &Snapshot, findings: &[crate::rules::Finding]) -> Vec<Vec<Located>> {
+    locate_with(s, findings, false)
+}
+
+fn locate_with(s: &Snapshot, findings: &[crate::rules::Finding], reuse: bool) -> Vec<Vec<Located>> {
     let mut out: Vec<Vec<Option<Located>>> = findings
         .iter()
         .map(|f| vec![None; f.evidence.len()])
         .collect();
     let mut by_file: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+    let logs = logs_by_file(s);
     for (fi, f) in findings.iter().enumerate() {
         for (ei, e) in f.evidence.iter().enumerate() {
-            if matches!(e.at, At::Line { .. }) {
-                // Known without the file; reading it again only adds the lines around.
-                out[fi][ei] = locate(s, e, &Window::none());
+            match &e.at {
+                At::Line { .. } => {
+                    // Known without the file; reading it again only adds the lines around,
+                    // which the log's digest kept when the line is notable.
+                    out[fi][ei] = locate(s, e, &Window::none());
+                    let kept = reuse.then(|| kept_log_context(&logs, e)).flatten();
+                    if let (Some(l), Some(ctx)) = (out[fi][ei].as_mut(), kept) {
+                        l.context = Some(ctx);
+                        continue;
+                    }
+                }
+                At::Field { .. } => {
+                    // The object's text, when the first read kept it.
+                    if let Some(k) = reuse.then(|| kept_text(s, e)).flatten() {
+                        out[fi][ei] = locate(s, e, &Window::kept(k));
+                        continue;
+                    }
+                }
+                At::Bytes { .. } => {}
             }
             by_file.entry(e.file).or_default().push((fi, ei));
         }
@@ -707,26 +854,33 @@ fn segments(path: &str) -> Vec<Seg> {
 /// Byte offset, inside one JSON object's text, of the deepest part of `path` found: the key
 /// of the last field (or the element for an index).
 pub fn json_field(obj: &str, path: &str) -> Option<usize> {
-    let b = obj.as_bytes();
-    let mut pos = skip_ws(b, 0);
+    json_path(obj.as_bytes(), path).map(|(at, _)| at)
+}
+
+/// Like [`json_field`], and whether the whole path was found (not only a part of it).
+pub fn json_path(b: &[u8], path: &str) -> Option<(usize, bool)> {
+    let mut pos = blank_end(b, 0);
     let mut found = None;
+    let mut whole = true;
     for seg in segments(path) {
         match seg {
             Seg::Key(k) => {
-                if b.get(pos) != Some(&b'{') {
-                    break;
-                }
-                let Some((key_at, value_at)) = json_member(b, pos, &k) else {
+                let member = (b.get(pos) == Some(&b'{'))
+                    .then(|| json_member(b, pos, &k))
+                    .flatten();
+                let Some((key_at, value_at)) = member else {
+                    whole = false;
                     break;
                 };
                 found = Some(key_at);
                 pos = value_at;
             }
             Seg::Index(n) => {
-                if b.get(pos) != Some(&b'[') {
-                    break;
-                }
-                let Some(at) = json_element(b, pos, n) else {
+                let element = (b.get(pos) == Some(&b'['))
+                    .then(|| json_element(b, pos, n))
+                    .flatten();
+                let Some(at) = element else {
+                    whole = false;
                     break;
                 };
                 found = Some(at);
@@ -734,97 +888,7 @@ pub fn json_field(obj: &str, path: &str) -> Option<usize> {
             }
         }
     }
-    found
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && b[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    i
-}
-
-/// End of the JSON value starting at `i`.
-fn skip_value(b: &[u8], i: usize) -> usize {
-    match b.get(i) {
-        Some(b'"') => skip_string(b, i),
-        Some(b'{') | Some(b'[') => {
-            crate::ingest::json::matching_close(b, i).map_or(b.len(), |close| close + 1)
-        }
-        _ => {
-            let mut j = i;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']') && !b[j].is_ascii_whitespace()
-            {
-                j += 1;
-            }
-            j
-        }
-    }
-}
-
-/// End of the JSON string starting at `i` (one past the closing quote).
-fn skip_string(b: &[u8], i: usize) -> usize {
-    let mut j = i + 1;
-    while let Some(k) = b
-        .get(j..)
-        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-    {
-        j += k;
-        if b[j] == b'"' {
-            return j + 1;
-        }
-        j += 2;
-    }
-    b.len()
-}
-
-/// Key and value positions of member `key` of the object at `i`.
-fn json_member(b: &[u8], i: usize, key: &str) -> Option<(usize, usize)> {
-    let mut j = skip_ws(b, i + 1);
-    while j < b.len() && b[j] != b'}' {
-        if b[j] != b'"' {
-            return None;
-        }
-        let key_end = skip_string(b, j);
-        let raw = std::str::from_utf8(&b[j + 1..key_end.saturating_sub(1)]).ok()?;
-        let name: std::borrow::Cow<'_, str> = if raw.contains('\\') {
-            serde_json::from_str::<String>(&format!("\"{raw}\""))
-                .unwrap_or_default()
-                .into()
-        } else {
-            raw.into()
-        };
-        let colon = skip_ws(b, key_end);
-        if b.get(colon) != Some(&b':') {
-            return None;
-        }
-        let value = skip_ws(b, colon + 1);
-        if name == key {
-            return Some((j, value));
-        }
-        j = skip_ws(b, skip_value(b, value));
-        if b.get(j) == Some(&b',') {
-            j = skip_ws(b, j + 1);
-        }
-    }
-    None
-}
-
-/// Position of element `n` of the array at `i`.
-fn json_element(b: &[u8], i: usize, n: usize) -> Option<usize> {
-    let mut j = skip_ws(b, i + 1);
-    let mut k = 0;
-    while j < b.len() && b[j] != b']' {
-        if k == n {
-            return Some(j);
-        }
-        j = skip_ws(b, skip_value(b, j));
-        if b.get(j) == Some(&b',') {
-            j = skip_ws(b, j + 1);
-        }
-        k += 1;
-    }
-    None
+    found.map(|at| (at, whole))
 }
 
 /// A YAML line seen as block structure.
@@ -1080,20 +1144,101 @@ status:
         windows(&mut &text[..], spans, &mut buf, |i, w| {
             seen[i] = true;
             let (start, end) = spans[i];
-            for offset in (start..end.min(text.len())).step_by(7) {
-                let local = w.local(offset).expect("the window holds its span");
-                let (line, column, line_text) = line_col_in(w, local);
-                let expected = line_col(text, offset);
-                assert_eq!((line, column), (expected.0, expected.1), "offset {offset}");
-                if long_lines {
-                    assert!(expected.2.contains(&line_text), "offset {offset}");
-                } else {
-                    assert_eq!(line_text, expected.2, "offset {offset}");
-                    assert_eq!(context_of(w, local), context_of(&whole, offset));
-                }
-            }
+            check_window(text, &whole, w, start, end, long_lines);
         });
         assert!(seen.iter().all(|s| *s), "every span is handed over");
+        // What the first read keeps of the same spans gives the same answers.
+        let kept = kept::cut(text, spans.to_vec(), &kept::Budget::new(usize::MAX));
+        let inside = spans.iter().filter(|s| s.0 < s.1 && s.1 <= text.len());
+        assert_eq!(
+            kept.len(),
+            inside.map(|s| s.0).collect::<BTreeSet<_>>().len()
+        );
+        for (start, k) in &kept {
+            let end = spans.iter().find(|s| s.0 == *start).unwrap().1;
+            assert!(k.bytes.len() <= end - start + 2 * MARGIN);
+            check_window(text, &whole, &Window::kept(k), *start, end, long_lines);
+        }
+    }
+
+    /// Line, column and line text of every 7th offset of a span in a window, and the lines
+    /// around it, against the whole text.
+    fn check_window(
+        text: &[u8],
+        whole: &Window<'_>,
+        w: &Window<'_>,
+        start: usize,
+        end: usize,
+        long_lines: bool,
+    ) {
+        for offset in (start..end.min(text.len())).step_by(7) {
+            let local = w.local(offset).expect("the window holds its span");
+            let (line, column, line_text) = line_col_in(w, local);
+            let expected = line_col(text, offset);
+            assert_eq!((line, column), (expected.0, expected.1), "offset {offset}");
+            if long_lines {
+                assert!(expected.2.contains(&line_text), "offset {offset}");
+            } else {
+                assert_eq!(line_text, expected.2, "offset {offset}");
+                assert_eq!(context_of(w, local), context_of(whole, offset));
+            }
+        }
+    }
+
+    #[test]
+    fn log_digests_keep_the_lines_around_notable_lines() {
+        let mut log = String::new();
+        for i in 1..=400 {
+            match i % 50 {
+                10 => log.push_str("Traceback (most recent call last):\n"),
+                11 => log.push_str("  File \"/app/main.py\", line 3, in <module>\n"),
+                12 => log.push_str("KeyError: 'MAX_STRESS_SECONDS'\n"),
+                30 => log.push_str("ERROR password=hunter2 failed\n"),
+                _ => log.push_str(&format!("INFO request {i} served\n")),
+            }
+        }
+        log.push_str("fatal: last line without a newline");
+        check_log_context(&log, logs::CONTEXT_BEFORE, 200);
+        // A line that is neither notable, nor near one, nor in the tail is not kept.
+        let d = logs::digest_reader(&mut log.as_bytes(), Default::default()).remove(0);
+        assert_eq!(log_context(&[&d], 20), None);
+
+        // Blocks of a `cluster-info dump` logs.txt: the marker lines are kept too.
+        let mut dump = String::new();
+        for c in ["a", "b", "c"] {
+            dump.push_str(&format!(
+                "==== START logs for container {c} of pod ns/p ====\n"
+            ));
+            dump.push_str("starting\nERROR one\nKeyError: 'X'\n");
+            dump.push_str(&format!(
+                "==== END logs for container {c} of pod ns/p ====\n"
+            ));
+        }
+        // Every line of a block: the lines before are the previous block's.
+        check_log_context(&dump, 0, 9);
+    }
+
+    /// The lines around every notable line, and every tail line but the first `skip`, come
+    /// from the digests as the file gives them.
+    fn check_log_context(log: &str, skip: usize, at_least: usize) {
+        let ds = logs::digest_reader(&mut log.as_bytes(), Default::default());
+        let ds: Vec<&LogDigest> = ds.iter().collect();
+        let cited: Vec<u64> = ds
+            .iter()
+            .flat_map(|d| {
+                d.notable
+                    .iter()
+                    .chain(d.tail.iter().skip(skip))
+                    .map(|l| l.line)
+            })
+            .collect();
+        assert!(cited.len() >= at_least, "{cited:?}");
+        for line in cited {
+            let from_digest = log_context(&ds, line).unwrap_or_else(|| panic!("line {line}"));
+            let set = BTreeSet::from([line]);
+            let from_file = &lines_around(&mut log.as_bytes(), &set)[&line];
+            assert_eq!(&from_digest, from_file, "line {line}");
+        }
     }
 
     #[test]

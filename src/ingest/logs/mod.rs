@@ -19,6 +19,13 @@ pub const TAIL_LINES: usize = 200;
 pub const NOTABLE_LINES: usize = 1000;
 /// Longest line kept, in bytes; longer lines are cut (and the cut is marked).
 pub const MAX_LINE: usize = 8 * 1024;
+/// Lines kept before each notable line: the two a report shows before a cited line, and three
+/// more it reads so that secrets in them are recognised (a key's name above its value).
+pub const CONTEXT_BEFORE: usize = 5;
+/// Lines kept after each notable line (those a report shows after a cited line).
+pub const CONTEXT_AFTER: usize = 2;
+/// Lines kept around notable lines per log, at most (the most recent ones win).
+const AROUND_LINES: usize = NOTABLE_LINES * (1 + CONTEXT_BEFORE + CONTEXT_AFTER);
 
 /// One kept log line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +76,10 @@ pub struct LogDigest {
     pub tail: Vec<LogLine>,
     /// Lines that matter for diagnosis, oldest first, at most [`NOTABLE_LINES`].
     pub notable: Vec<LogLine>,
+    /// The notable lines with [`CONTEXT_BEFORE`] lines before and [`CONTEXT_AFTER`] after each,
+    /// and the `==== START/END logs` lines around a block, oldest first: a report shows the
+    /// lines around a cited line from them and the tail without reading the log again.
+    pub around: Vec<LogLine>,
     /// Notable lines dropped because the cap was reached.
     pub notable_dropped: u64,
     /// A read error that ended the log early.
@@ -79,6 +90,9 @@ pub struct LogDigest {
     pub signals: Vec<signals::Signal>,
     /// Signals dropped because of the cap (the most recent are kept).
     pub signals_dropped: u64,
+    /// Lines of the whole file the log was read from (0 when unknown: a block of a larger
+    /// text).
+    pub file_lines: u64,
 }
 
 fn patterns() -> &'static AhoCorasick {
@@ -159,6 +173,9 @@ struct Building {
     digest: LogDigest,
     tail: VecDeque<LogLine>,
     notable: VecDeque<LogLine>,
+    around: VecDeque<LogLine>,
+    /// Lines still to keep in `around` after the last notable line.
+    after_left: usize,
     block_left: usize,
     scanner: signals::Scanner,
 }
@@ -173,6 +190,8 @@ impl Building {
             },
             tail: VecDeque::with_capacity(64),
             notable: VecDeque::new(),
+            around: VecDeque::new(),
+            after_left: 0,
             block_left: 0,
             scanner: signals::Scanner::default(),
         }
@@ -220,6 +239,29 @@ impl Building {
                 d.notable_dropped += 1;
             }
             self.notable.push_back(kept.clone());
+            // The lines before it, from the tail, that are not kept yet.
+            let kept_up_to = self.around.back().map_or(0, |l| l.line);
+            let from = line_no
+                .saturating_sub(CONTEXT_BEFORE as u64)
+                .max(kept_up_to + 1);
+            let before = self
+                .tail
+                .iter()
+                .rev()
+                .take_while(|l| l.line >= from)
+                .count();
+            let start = self.tail.len() - before;
+            for l in self.tail.range(start..) {
+                self.around.push_back(l.clone());
+            }
+            self.around.push_back(kept.clone());
+            self.after_left = CONTEXT_AFTER;
+        } else if self.after_left > 0 {
+            self.after_left -= 1;
+            self.around.push_back(kept.clone());
+        }
+        while self.around.len() > AROUND_LINES {
+            self.around.pop_front();
         }
         if self.tail.len() == TAIL_LINES {
             self.tail.pop_front();
@@ -227,16 +269,27 @@ impl Building {
         self.tail.push_back(kept);
     }
 
+    /// A `==== START/END logs` line around the block: kept with the lines around.
+    fn marker(&mut self, line_no: u64, raw: &[u8]) {
+        self.around.push_back(LogLine {
+            line: line_no,
+            text: line_text(&raw[..raw.len().min(MAX_LINE)], raw.len()),
+        });
+    }
+
     fn finish(mut self) -> LogDigest {
         self.digest.tail = self.tail.into();
         self.digest.notable = self.notable.into();
+        self.digest.around = self.around.into();
         self.digest.signals_dropped = self.scanner.dropped;
         self.digest.signals = self.scanner.finish();
         self.digest
     }
 }
 
-fn line_text(raw: &[u8], full_len: usize) -> String {
+/// The text of a line as kept: without its line end, cut at [`MAX_LINE`] bytes (`raw` is the
+/// line so cut, `full_len` its length before).
+pub fn line_text(raw: &[u8], full_len: usize) -> String {
     let mut raw = raw;
     if raw.last() == Some(&b'\r') {
         raw = &raw[..raw.len() - 1];
@@ -301,10 +354,15 @@ impl Digester {
                     container: Some(container),
                     ..self.base.clone()
                 };
-                self.current = Some(Building::new(hint, self.line_no + 1));
+                let mut b = Building::new(hint, self.line_no + 1);
+                b.marker(self.line_no, raw);
+                self.current = Some(b);
                 return;
             }
             if text.starts_with("==== END logs for container ") {
+                if let Some(b) = self.current.as_mut() {
+                    b.marker(self.line_no, raw);
+                }
                 self.close();
                 return;
             }
@@ -331,6 +389,9 @@ impl Digester {
             b.digest.error = error;
         }
         self.close();
+        for d in &mut self.done {
+            d.file_lines = self.line_no;
+        }
         self.done
     }
 }
@@ -374,13 +435,18 @@ pub fn digest_reader(reader: &mut dyn Read, base: LogHint) -> Vec<LogDigest> {
 /// lines from `first_line`.
 pub fn digest_slice(text: &[u8], first_line: u64, hint: LogHint) -> LogDigest {
     let mut b = Building::new(hint, first_line);
+    let mut last = first_line;
     for (n, raw) in (first_line..).zip(text.split(|c| *c == b'\n')) {
         b.push(n, &raw[..raw.len().min(MAX_LINE)], raw.len());
+        last = n;
     }
     if text.ends_with(b"\n") {
         // The split above yields an empty piece after the final newline.
         b.digest.lines -= 1;
         b.tail.pop_back();
+        if b.around.back().is_some_and(|l| l.line == last) {
+            b.around.pop_back();
+        }
     }
     b.finish()
 }

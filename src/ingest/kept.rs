@@ -1,0 +1,498 @@
+//! Text of objects kept from the first read, so that a report can cite them without reading
+//! their files again.
+//!
+//! A report shows each cited field with its line, its column and the lines around it. For an
+//! archive, reading a file again means inflating the archive again up to that file, which at
+//! 100,000 pods costs as much as a rule pass several times over. Most objects are never cited:
+//! a healthy pod, a routine `Scheduled` event. So while a file is in memory to be parsed, the
+//! text of each object that could be cited is kept (the object and the few lines around it,
+//! with the line and column it starts at), within a budget. The report reads a file again only
+//! for evidence outside the kept texts, so a guess that is wrong costs time, never accuracy.
+
+use super::{json, ParsedObject, SourceFormat};
+use crate::model::Object;
+use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Bytes a report keeps on each side of a cited object when it reads the object's file again:
+/// the lines around a cited field are shown from them. Lines longer than this are cut at the
+/// window's edge.
+pub const MARGIN: usize = 16 * 1024;
+
+/// Lines kept before an object's first line: the lines shown before a cited field, and the
+/// ones read before them so that secrets in them are recognised.
+const LINES_BEFORE: usize = 6;
+
+/// Lines kept after an object's last byte (the lines shown after a cited field).
+const LINES_AFTER: usize = 4;
+
+/// The text of one object and the lines around it, as a report would cut it from its file.
+#[derive(Debug, Clone)]
+pub struct KeptText {
+    /// Offset of `bytes[0]` in the file.
+    pub at: usize,
+    /// Newlines before `at` in the file.
+    pub base: u64,
+    /// Characters between the start of its line and `at` (0 when a line starts there).
+    pub column: u64,
+    /// The object is whole up to this offset of the file: its end, or for the head of a pod
+    /// kept only for its labels, the end of its labels.
+    pub complete_to: usize,
+    /// The bytes.
+    pub bytes: Box<[u8]>,
+}
+
+/// The kept texts of a snapshot, by file (index into the ledger) and first byte of the object.
+#[derive(Debug, Default)]
+pub struct Kept {
+    /// The texts.
+    pub texts: HashMap<(u32, usize), KeptText>,
+    /// Their size in bytes.
+    pub bytes: usize,
+    /// Objects worth keeping that the budget left out.
+    pub refused: usize,
+}
+
+/// Bytes still free for kept texts, shared by the files parsed in parallel.
+#[derive(Debug)]
+pub struct Budget {
+    left: AtomicUsize,
+    refused: AtomicUsize,
+}
+
+impl Budget {
+    /// A budget of `bytes`.
+    pub fn new(bytes: usize) -> Budget {
+        Budget {
+            left: AtomicUsize::new(bytes),
+            refused: AtomicUsize::new(0),
+        }
+    }
+
+    /// The budget for a snapshot of `total` bytes: a sixth of it, and at least 64 MiB.
+    pub fn for_snapshot(total: u64) -> Budget {
+        Budget::new(
+            usize::try_from(total / 6)
+                .unwrap_or(usize::MAX)
+                .max(64 << 20),
+        )
+    }
+
+    fn take(&self, n: usize) -> bool {
+        let ok = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok();
+        if !ok {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
+    }
+
+    /// Objects the budget left out.
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
+/// Whether a report could cite the object: one that shows trouble, or of a kind rules cite
+/// whatever its state. Healthy pods and workloads, and routine events, are left out.
+pub fn worth_keeping(o: &Object) -> bool {
+    match o {
+        Object::Pod(p) => pod_shows_trouble(p),
+        Object::Deployment(d) => {
+            let s = d.status.as_ref();
+            let want = d.spec.replicas.unwrap_or(1);
+            workload_shows_trouble(
+                d.metadata.generation,
+                s.and_then(|s| s.observed_generation),
+                want,
+                s.and_then(|s| s.ready_replicas),
+                s.and_then(|s| s.unavailable_replicas),
+                s.and_then(|s| s.conditions.as_ref())
+                    .map(|c| {
+                        c.iter().map(|c| {
+                            (
+                                c.type_.as_deref().unwrap_or(""),
+                                c.status.as_deref().unwrap_or(""),
+                            )
+                        })
+                    })
+                    .into_iter()
+                    .flatten(),
+            )
+        }
+        // A ReplicaSet's replicas show on its Deployment, which rules cite instead; one of its
+        // own is cited when it cannot create pods, or when nothing owns it.
+        Object::ReplicaSet(r) => {
+            r.metadata
+                .owner_references
+                .as_ref()
+                .is_none_or(Vec::is_empty)
+                || r.status
+                    .as_ref()
+                    .and_then(|s| s.conditions.as_ref())
+                    .is_some_and(|c| !c.is_empty())
+        }
+        Object::StatefulSet(x) => statefulset_shows_trouble(x),
+        Object::DaemonSet(x) => daemonset_shows_trouble(x),
+        Object::Event(e) => !is_routine(e.type_.as_deref(), e.reason.as_deref()),
+        Object::EventsV1Event(e) => !is_routine(e.type_.as_deref(), e.reason.as_deref()),
+        _ => true,
+    }
+}
+
+/// Normal events every healthy pod or rollout has.
+fn is_routine(type_: Option<&str>, reason: Option<&str>) -> bool {
+    type_ == Some("Normal")
+        && matches!(
+            reason,
+            Some(
+                "Scheduled"
+                    | "Pulling"
+                    | "Pulled"
+                    | "Created"
+                    | "Started"
+                    | "SuccessfulCreate"
+                    | "SuccessfulDelete"
+                    | "ScalingReplicaSet"
+            )
+        )
+}
+
+/// A pod is healthy when it runs with every container ready, never restarted and never
+/// terminated, and every condition is met; any other pod could be cited.
+fn pod_shows_trouble(p: &Pod) -> bool {
+    if p.metadata.deletion_timestamp.is_some() {
+        return true;
+    }
+    let Some(s) = p.status.as_ref() else {
+        return true;
+    };
+    if s.phase.as_deref() != Some("Running") {
+        return true;
+    }
+    if s.conditions.iter().flatten().any(|c| c.status != "True") {
+        return true;
+    }
+    let troubled = |c: &ContainerStatus, init: bool| {
+        c.restart_count > 0
+            || c.last_state
+                .as_ref()
+                .is_some_and(|l| l.terminated.is_some() || l.waiting.is_some())
+            || (!init && (!c.ready || c.state.as_ref().is_none_or(|st| st.running.is_none())))
+    };
+    s.container_statuses
+        .iter()
+        .flatten()
+        .any(|c| troubled(c, false))
+        || s.init_container_statuses
+            .iter()
+            .flatten()
+            .any(|c| troubled(c, true))
+        || s.ephemeral_container_statuses
+            .iter()
+            .flatten()
+            .any(|c| troubled(c, true))
+}
+
+/// A workload is healthy when its controller has seen its last change, every replica it
+/// wants is ready and available, and no condition says otherwise.
+fn workload_shows_trouble<'a>(
+    generation: Option<i64>,
+    observed: Option<i64>,
+    want: i32,
+    ready: Option<i32>,
+    unavailable: Option<i32>,
+    mut conditions: impl Iterator<Item = (&'a str, &'a str)>,
+) -> bool {
+    observed < generation
+        || ready.unwrap_or(0) < want
+        || unavailable.unwrap_or(0) > 0
+        || conditions.any(|(type_, status)| match type_ {
+            "ReplicaFailure" => status != "False",
+            _ => status != "True",
+        })
+}
+
+fn statefulset_shows_trouble(x: &apps::StatefulSet) -> bool {
+    let s = x.status.as_ref();
+    let want = x.spec.replicas.unwrap_or(1);
+    workload_shows_trouble(
+        x.metadata.generation,
+        s.and_then(|s| s.observed_generation),
+        want,
+        s.and_then(|s| s.ready_replicas),
+        None,
+        s.and_then(|s| s.conditions.as_ref())
+            .map(|c| {
+                c.iter().map(|c| {
+                    (
+                        c.type_.as_deref().unwrap_or(""),
+                        c.status.as_deref().unwrap_or(""),
+                    )
+                })
+            })
+            .into_iter()
+            .flatten(),
+    )
+}
+
+fn daemonset_shows_trouble(x: &apps::DaemonSet) -> bool {
+    let Some(s) = x.status.as_ref() else {
+        return true;
+    };
+    workload_shows_trouble(
+        x.metadata.generation,
+        s.observed_generation,
+        s.desired_number_scheduled,
+        Some(s.number_ready),
+        s.number_unavailable,
+        s.conditions.iter().flatten().map(|c| {
+            (
+                c.type_.as_deref().unwrap_or(""),
+                c.status.as_deref().unwrap_or(""),
+            )
+        }),
+    )
+}
+
+/// Where a window that would start at `at` (inside a line, `column` characters in, after
+/// `base` newlines) starts instead: at the next line, when there is one before `start` (the
+/// cited object), so that the lines around a cited field are whole. Returns how many bytes to
+/// skip, and the newlines and column at the new start.
+pub fn settle(bytes: &[u8], at: usize, start: usize, base: u64, column: u64) -> (usize, u64, u64) {
+    if column > 0 {
+        let head = start.saturating_sub(at).min(bytes.len());
+        if let Some(nl) = memchr::memchr(b'\n', &bytes[..head]) {
+            return (nl + 1, base + 1, 0);
+        }
+    }
+    (0, base, column)
+}
+
+/// Newlines and column at a position of a text, moved forward only.
+struct Cursor {
+    pos: usize,
+    lines: u64,
+    column: u64,
+}
+
+impl Cursor {
+    fn advance(&mut self, text: &[u8], to: usize) {
+        let seg = &text[self.pos..to];
+        match memchr::memrchr(b'\n', seg) {
+            Some(nl) => {
+                self.lines += bytecount::count(seg, b'\n') as u64;
+                self.column = bytecount::num_chars(&seg[nl + 1..]) as u64;
+            }
+            None => self.column += bytecount::num_chars(seg) as u64,
+        }
+        self.pos = to;
+    }
+}
+
+/// Cuts from `text` (a whole file, as read) the kept text of each of `objects` worth keeping,
+/// while the budget lasts. Returns `(first byte of the object, kept text)` pairs.
+pub fn keep(text: &[u8], objects: &[ParsedObject], budget: &Budget) -> Vec<(usize, KeptText)> {
+    // (first byte, end of what is kept of the object)
+    let spans: Vec<(usize, usize)> = objects
+        .iter()
+        .filter(|o| matches!(o.origin.format, SourceFormat::Json | SourceFormat::Yaml))
+        .filter_map(|o| {
+            let (start, end) = (o.origin.start, o.origin.end);
+            if start >= end || end > text.len() {
+                None
+            } else if worth_keeping(&o.object) {
+                Some((start, end))
+            } else if matches!(o.object, Object::Pod(_)) && o.origin.format == SourceFormat::Json {
+                // A healthy pod is cited for its labels (a Service's selector that misses it):
+                // its text up to the end of its labels, which come before `managedFields`.
+                labels_end(&text[start..end]).map(|e| (start, start + e))
+            } else {
+                None
+            }
+        })
+        .collect();
+    cut(text, spans, budget)
+}
+
+/// Cuts the kept text of each span `(first byte, end of what is kept)` of `text`, while the
+/// budget lasts.
+pub(crate) fn cut(
+    text: &[u8],
+    mut spans: Vec<(usize, usize)>,
+    budget: &Budget,
+) -> Vec<(usize, KeptText)> {
+    spans.retain(|&(start, end)| start < end && end <= text.len());
+    spans.sort_unstable();
+    spans.dedup();
+    let mut out = Vec::with_capacity(spans.len());
+    let mut cursor = Cursor {
+        pos: 0,
+        lines: 0,
+        column: 0,
+    };
+    for (start, end) in spans {
+        let at = start.saturating_sub(MARGIN);
+        let stop = end.saturating_add(MARGIN).min(text.len());
+        cursor.advance(text, at);
+        let (skip, base, column) = settle(&text[at..stop], at, start, cursor.lines, cursor.column);
+        let from = at + skip;
+        // The object's lines, and a few on each side, within the window.
+        let mut lo = memchr::memrchr(b'\n', &text[from..start]).map_or(from, |i| from + i + 1);
+        for _ in 0..LINES_BEFORE {
+            if lo == from {
+                break;
+            }
+            lo = memchr::memrchr(b'\n', &text[from..lo - 1]).map_or(from, |i| from + i + 1);
+        }
+        let mut hi = end;
+        for _ in 0..LINES_AFTER {
+            match memchr::memchr(b'\n', &text[hi..stop]) {
+                Some(i) => hi += i + 1,
+                None => {
+                    hi = stop;
+                    break;
+                }
+            }
+        }
+        if !budget.take(hi - lo) {
+            continue;
+        }
+        let (base, column) = if lo == from {
+            (base, column)
+        } else {
+            (base + bytecount::count(&text[from..lo], b'\n') as u64, 0)
+        };
+        out.push((
+            start,
+            KeptText {
+                at: lo,
+                base,
+                column,
+                complete_to: end,
+                bytes: text[lo..hi].into(),
+            },
+        ));
+    }
+    out
+}
+
+/// Offset of the end of `metadata.labels` in the JSON text of an object.
+fn labels_end(obj: &[u8]) -> Option<usize> {
+    let top = json::blank_end(obj, 0);
+    let (_, metadata) = json::json_member(obj, top, "metadata")?;
+    let (_, labels) = json::json_member(obj, metadata, "labels")?;
+    Some(json::skip_value(obj, labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(json: serde_json::Value) -> Object {
+        let text = json.to_string();
+        let kind = json["kind"].as_str().unwrap();
+        let api_version = json["apiVersion"].as_str();
+        crate::model::object::parse_json_item(&text, kind, api_version)
+            .expect("parses")
+            .object
+    }
+
+    fn pod(status: serde_json::Value) -> Object {
+        object(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "n"},
+            "spec": {"containers": [{"name": "a", "image": "a"}]},
+            "status": status,
+        }))
+    }
+
+    fn running(restarts: i32, ready: bool) -> serde_json::Value {
+        serde_json::json!({
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
+            "containerStatuses": [{
+                "name": "a", "image": "a", "imageID": "", "ready": ready,
+                "restartCount": restarts, "state": {"running": {}},
+            }],
+        })
+    }
+
+    #[test]
+    fn healthy_objects_and_routine_events_are_not_kept() {
+        assert!(!worth_keeping(&pod(running(0, true))));
+        assert!(worth_keeping(&pod(running(1, true))), "restarted");
+        assert!(worth_keeping(&pod(running(0, false))), "not ready");
+        assert!(worth_keeping(&pod(serde_json::json!({"phase": "Pending"}))));
+        let event = |type_: &str, reason: &str| {
+            object(serde_json::json!({
+                "apiVersion": "v1", "kind": "Event",
+                "metadata": {"name": "e", "namespace": "n"},
+                "involvedObject": {"kind": "Pod", "name": "p"},
+                "type": type_, "reason": reason,
+            }))
+        };
+        assert!(!worth_keeping(&event("Normal", "Scheduled")));
+        assert!(worth_keeping(&event("Normal", "Killing")));
+        assert!(worth_keeping(&event("Warning", "Pulled")));
+        let deployment = |ready: i32| {
+            object(serde_json::json!({
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "d", "namespace": "n", "generation": 2},
+                "spec": {"replicas": 2, "selector": {}, "template": {}},
+                "status": {"observedGeneration": 2, "replicas": 2, "readyReplicas": ready,
+                           "conditions": [{"type": "Available", "status": "True"}]},
+            }))
+        };
+        assert!(!worth_keeping(&deployment(2)));
+        assert!(worth_keeping(&deployment(1)));
+        let replicaset = |owned: bool| {
+            let owners = if owned {
+                serde_json::json!([{"apiVersion": "apps/v1", "kind": "Deployment", "name": "d", "uid": "u"}])
+            } else {
+                serde_json::json!([])
+            };
+            object(serde_json::json!({
+                "apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": "r", "namespace": "n", "ownerReferences": owners},
+                "spec": {"replicas": 2, "selector": {}},
+                "status": {"replicas": 0},
+            }))
+        };
+        assert!(!worth_keeping(&replicaset(true)), "its Deployment is cited");
+        assert!(worth_keeping(&replicaset(false)));
+        let service = object(serde_json::json!({
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "n"},
+        }));
+        assert!(worth_keeping(&service));
+    }
+
+    #[test]
+    fn labels_end_where_the_labels_do() {
+        let text =
+            br#"{"kind": "Pod", "metadata": {"name": "p", "labels": {"a": "}"}, "uid": "u"}}"#;
+        let end = labels_end(text).unwrap();
+        assert_eq!(
+            &text[..end],
+            br#"{"kind": "Pod", "metadata": {"name": "p", "labels": {"a": "}"}"#
+        );
+        assert_eq!(labels_end(br#"{"metadata": {"name": "p"}}"#), None);
+    }
+
+    #[test]
+    fn the_budget_stops_keeping() {
+        let text = b"[\n{\"a\": 1},\n{\"b\": 2},\n{\"c\": 3}\n]\n";
+        let spans = vec![(2, 10), (12, 20), (22, 30)];
+        let all = cut(text, spans.clone(), &Budget::new(1 << 20));
+        assert_eq!(all.len(), 3);
+        let budget = Budget::new(all[0].1.bytes.len());
+        assert_eq!(cut(text, spans, &budget).len(), 1);
+        assert_eq!(budget.refused(), 2);
+    }
+}
