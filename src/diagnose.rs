@@ -436,6 +436,11 @@ fn owner_of(cluster: &Cluster, r: &ObjectRef) -> Option<ObjectRef> {
     if let Some(w) = rules::util::workload_of(cluster, entry) {
         return Some(w.object_ref());
     }
+    owner_from_reference(entry)
+}
+
+/// The workload above a pod whose owners are not in the snapshot, from its owner reference.
+fn owner_from_reference(entry: &crate::model::Entry) -> Option<ObjectRef> {
     // The owners are not in the snapshot (pasted describe text names only `Controlled By`):
     // a ReplicaSet named `<deployment>-<pod-template-hash>` belongs to that Deployment.
     let m = entry.object.metadata();
@@ -448,24 +453,33 @@ fn owner_of(cluster: &Cluster, r: &ObjectRef) -> Option<ObjectRef> {
     if owner.kind == "Node" {
         return None;
     }
+    let ns = m.namespace.as_deref();
     let hash = m.labels.as_ref().and_then(|l| l.get("pod-template-hash"));
     let deployment = (owner.kind == "ReplicaSet")
         .then(|| hash.and_then(|h| owner.name.strip_suffix(&format!("-{h}"))))
         .flatten();
     Some(match deployment {
-        Some(d) => ObjectRef::new("Deployment", r.namespace.as_deref(), d),
-        None => ObjectRef::new(&owner.kind, r.namespace.as_deref(), &owner.name),
+        Some(d) => ObjectRef::new("Deployment", ns, d),
+        None => ObjectRef::new(&owner.kind, ns, &owner.name),
     })
 }
 
 /// How many pods of the snapshot each workload has, by [`owner_of`], counted in one pass
 /// over the pods.
 fn workload_pods(cluster: &Cluster) -> HashMap<ObjectRef, usize> {
-    let mut out = HashMap::new();
+    // Workloads of the snapshot are counted by address, and their reference written once.
+    let mut found: HashMap<*const crate::model::Entry, (&crate::model::Entry, usize)> =
+        HashMap::new();
+    let mut out: HashMap<ObjectRef, usize> = HashMap::new();
     for e in cluster.of_kind("Pod") {
-        if let Some(w) = owner_of(cluster, &e.object_ref()) {
+        if let Some(w) = rules::util::workload_of(cluster, e) {
+            found.entry(std::ptr::from_ref(w)).or_insert((w, 0)).1 += 1;
+        } else if let Some(w) = owner_from_reference(e) {
             *out.entry(w).or_default() += 1;
         }
+    }
+    for (w, n) in found.into_values() {
+        *out.entry(w.object_ref()).or_default() += n;
     }
     out
 }

@@ -15,7 +15,9 @@ pub use cluster::{
 };
 pub use events::EventRecord;
 pub use object::{DynamicObject, Object, Typed};
-pub use relations::{pod_references, selector_matches, PodReference};
+pub use relations::{
+    pod_references, selector_matches, visit_pod_references, PodReference, RefAt, Site,
+};
 
 use serde::Serialize;
 

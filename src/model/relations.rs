@@ -135,43 +135,105 @@ impl Cluster {
     }
 }
 
+/// Where a pod spec writes a reference (its field path is written out only when asked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    /// `spec.volumes[i].<what>`.
+    Volume(usize, &'static str),
+    /// `spec.volumes[i].projected.sources[j].<what>`.
+    Projected(usize, usize, &'static str),
+    /// `spec.<group>[c].env[k].valueFrom.<what>`.
+    Env(&'static str, usize, usize, &'static str),
+    /// `spec.<group>[c].envFrom[k].<what>`.
+    EnvFrom(&'static str, usize, usize, &'static str),
+    /// `spec.imagePullSecrets[i]`.
+    PullSecret(usize),
+    /// `spec.serviceAccountName`.
+    ServiceAccount,
+}
+
+impl Site {
+    /// The field path (`spec.containers[0].envFrom[0].configMapRef`).
+    pub fn field(self) -> String {
+        match self {
+            Site::Volume(i, what) => format!("spec.volumes[{i}].{what}"),
+            Site::Projected(i, j, what) => {
+                format!("spec.volumes[{i}].projected.sources[{j}].{what}")
+            }
+            Site::Env(group, c, k, what) => format!("spec.{group}[{c}].env[{k}].valueFrom.{what}"),
+            Site::EnvFrom(group, c, k, what) => format!("spec.{group}[{c}].envFrom[{k}].{what}"),
+            Site::PullSecret(i) => format!("spec.imagePullSecrets[{i}]"),
+            Site::ServiceAccount => "spec.serviceAccountName".into(),
+        }
+    }
+}
+
+/// A reference of a pod, borrowed from its spec.
+#[derive(Debug, Clone, Copy)]
+pub struct RefAt<'p> {
+    /// `ConfigMap`, `Secret`, `PersistentVolumeClaim` or `ServiceAccount`.
+    pub kind: &'static str,
+    /// Its name (in the pod's namespace).
+    pub name: &'p str,
+    /// The key, for `configMapKeyRef`/`secretKeyRef`.
+    pub key: Option<&'p str>,
+    /// Marked `optional: true`.
+    pub optional: bool,
+    /// Where it is written.
+    pub site: Site,
+}
+
 /// Everything a pod refers to by name: volumes, env and envFrom of every container, image
 /// pull secrets and the service account.
 pub fn pod_references(pod: &Pod) -> Vec<PodReference> {
     let mut out = Vec::new();
-    let Some(spec) = pod.spec.as_ref() else {
-        return out;
-    };
-    let mut push = |kind, name: &str, field: String, key: Option<&str>, optional: Option<bool>| {
+    visit_pod_references(pod, |r| {
         out.push(PodReference {
+            kind: r.kind,
+            name: r.name.to_string(),
+            field: r.site.field(),
+            key: r.key.map(str::to_string),
+            optional: r.optional,
+        })
+    });
+    out
+}
+
+/// Hands each of [`pod_references`] to `visit`, borrowed and without allocating, in the same
+/// order.
+pub fn visit_pod_references<'p>(pod: &'p Pod, mut visit: impl FnMut(RefAt<'p>)) {
+    let Some(spec) = pod.spec.as_ref() else {
+        return;
+    };
+    let mut push = |kind, name: &'p str, site, key: Option<&'p str>, optional: Option<bool>| {
+        visit(RefAt {
             kind,
-            name: name.to_string(),
-            field,
-            key: key.map(str::to_string),
+            name,
+            key,
             optional: optional.unwrap_or(false),
+            site,
         })
     };
     for (i, v) in spec.volumes.iter().flatten().enumerate() {
-        let f = format!("spec.volumes[{i}]");
         if let Some(c) = &v.config_map {
             push(
                 "ConfigMap",
                 &c.name,
-                format!("{f}.configMap"),
+                Site::Volume(i, "configMap"),
                 None,
                 c.optional,
             );
         }
         if let Some(s) = &v.secret {
             if let Some(n) = &s.secret_name {
-                push("Secret", n, format!("{f}.secret"), None, s.optional);
+                push("Secret", n, Site::Volume(i, "secret"), None, s.optional);
             }
         }
         if let Some(c) = &v.persistent_volume_claim {
             push(
                 "PersistentVolumeClaim",
                 &c.claim_name,
-                format!("{f}.persistentVolumeClaim"),
+                Site::Volume(i, "persistentVolumeClaim"),
                 None,
                 None,
             );
@@ -186,7 +248,7 @@ pub fn pod_references(pod: &Pod) -> Vec<PodReference> {
                 push(
                     "ConfigMap",
                     &c.name,
-                    format!("{f}.projected.sources[{j}].configMap"),
+                    Site::Projected(i, j, "configMap"),
                     None,
                     c.optional,
                 );
@@ -195,7 +257,7 @@ pub fn pod_references(pod: &Pod) -> Vec<PodReference> {
                 push(
                     "Secret",
                     &c.name,
-                    format!("{f}.projected.sources[{j}].secret"),
+                    Site::Projected(i, j, "secret"),
                     None,
                     c.optional,
                 );
@@ -211,14 +273,13 @@ pub fn pod_references(pod: &Pod) -> Vec<PodReference> {
     ];
     for (group, containers) in groups {
         for (ci, c) in containers.iter().enumerate() {
-            let base = format!("spec.{group}[{ci}]");
             for (k, e) in c.env.iter().flatten().enumerate() {
                 let Some(from) = &e.value_from else { continue };
                 if let Some(r) = &from.config_map_key_ref {
                     push(
                         "ConfigMap",
                         &r.name,
-                        format!("{base}.env[{k}].valueFrom.configMapKeyRef"),
+                        Site::Env(group, ci, k, "configMapKeyRef"),
                         Some(&r.key),
                         r.optional,
                     );
@@ -227,7 +288,7 @@ pub fn pod_references(pod: &Pod) -> Vec<PodReference> {
                     push(
                         "Secret",
                         &r.name,
-                        format!("{base}.env[{k}].valueFrom.secretKeyRef"),
+                        Site::Env(group, ci, k, "secretKeyRef"),
                         Some(&r.key),
                         r.optional,
                     );
@@ -238,7 +299,7 @@ pub fn pod_references(pod: &Pod) -> Vec<PodReference> {
                     push(
                         "ConfigMap",
                         &r.name,
-                        format!("{base}.envFrom[{k}].configMapRef"),
+                        Site::EnvFrom(group, ci, k, "configMapRef"),
                         None,
                         r.optional,
                     );
@@ -247,7 +308,7 @@ pub fn pod_references(pod: &Pod) -> Vec<PodReference> {
                     push(
                         "Secret",
                         &r.name,
-                        format!("{base}.envFrom[{k}].secretRef"),
+                        Site::EnvFrom(group, ci, k, "secretRef"),
                         None,
                         r.optional,
                     );
@@ -256,26 +317,13 @@ pub fn pod_references(pod: &Pod) -> Vec<PodReference> {
         }
     }
     for (i, s) in spec.image_pull_secrets.iter().flatten().enumerate() {
-        push(
-            "Secret",
-            &s.name,
-            format!("spec.imagePullSecrets[{i}]"),
-            None,
-            None,
-        );
+        push("Secret", &s.name, Site::PullSecret(i), None, None);
     }
     if let Some(sa) = spec
         .service_account_name
         .as_deref()
         .filter(|s| !s.is_empty())
     {
-        push(
-            "ServiceAccount",
-            sa,
-            "spec.serviceAccountName".into(),
-            None,
-            None,
-        );
+        push("ServiceAccount", sa, Site::ServiceAccount, None, None);
     }
-    out
 }

@@ -602,36 +602,48 @@ pub fn locate_reading_again(s: &Snapshot, findings: &[crate::rules::Finding]) ->
 }
 
 fn locate_with(s: &Snapshot, findings: &[crate::rules::Finding], reuse: bool) -> Vec<Vec<Located>> {
-    let mut out: Vec<Vec<Option<Located>>> = findings
-        .iter()
-        .map(|f| vec![None; f.evidence.len()])
-        .collect();
-    let mut by_file: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+    use rayon::prelude::*;
     let logs = logs_by_file(s);
-    for (fi, f) in findings.iter().enumerate() {
-        for (ei, e) in f.evidence.iter().enumerate() {
-            match &e.at {
-                At::Line { .. } => {
-                    // Known without the file; reading it again only adds the lines around,
-                    // which the log's digest kept when the line is notable.
-                    out[fi][ei] = locate(s, e, &Window::none());
-                    let kept = reuse.then(|| kept_log_context(&logs, e)).flatten();
-                    if let (Some(l), Some(ctx)) = (out[fi][ei].as_mut(), kept) {
-                        l.context = Some(ctx);
-                        continue;
+    // What needs no file read again is located on all cores: log lines (the lines around
+    // them from their digest), and fields of the objects whose text the first read kept.
+    // `true` when done.
+    let first: Vec<Vec<(Option<Located>, bool)>> = findings
+        .par_iter()
+        .map(|f| {
+            f.evidence
+                .iter()
+                .map(|e| match &e.at {
+                    At::Line { .. } => {
+                        let l = locate(s, e, &Window::none());
+                        let kept = reuse.then(|| kept_log_context(&logs, e)).flatten();
+                        match (l, kept) {
+                            (Some(mut l), Some(ctx)) => {
+                                l.context = Some(ctx);
+                                (Some(l), true)
+                            }
+                            (l, _) => (l, false),
+                        }
                     }
-                }
-                At::Field { .. } => {
-                    // The object's text, when the first read kept it.
-                    if let Some(k) = reuse.then(|| kept_text(s, e)).flatten() {
-                        out[fi][ei] = locate(s, e, &Window::kept(k));
-                        continue;
-                    }
-                }
-                At::Bytes { .. } => {}
+                    At::Field { .. } => match reuse.then(|| kept_text(s, e)).flatten() {
+                        Some(k) => (locate(s, e, &Window::kept(k)), true),
+                        None => (None, false),
+                    },
+                    At::Bytes { .. } => (None, false),
+                })
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<Vec<Option<Located>>> = Vec::with_capacity(findings.len());
+    let mut by_file: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+    for (fi, (f, located)) in findings.iter().zip(first).enumerate() {
+        let mut row = Vec::with_capacity(located.len());
+        for (ei, (e, (l, done))) in f.evidence.iter().zip(located).enumerate() {
+            if !done {
+                by_file.entry(e.file).or_default().push((fi, ei));
             }
-            by_file.entry(e.file).or_default().push((fi, ei));
+            row.push(l);
         }
+        out.push(row);
     }
     let wanted: BTreeSet<u32> = by_file.keys().copied().collect();
     // One buffer for every file read again.

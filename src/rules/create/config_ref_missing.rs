@@ -3,7 +3,7 @@
 use super::common;
 use crate::declare_rule;
 use crate::ingest::SourceFormat;
-use crate::model::{pod_references, Cluster, Entry, PodReference};
+use crate::model::{pod_references, visit_pod_references, Cluster, Entry, PodReference, Site};
 use crate::rules::util::{self, contains_ci};
 use crate::rules::{Evidence, Finding, Findings, Severity};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
@@ -77,26 +77,36 @@ fn check(cluster: &Cluster, out: &mut Findings) {
         if matches!(util::phase(pod), "Succeeded" | "Failed") {
             continue;
         }
+        // Most pods neither wait in CreateContainerConfigError nor refer to anything absent:
+        // they are passed over, without writing out their references, before their events
+        // are looked up.
+        let in_ns = pod.metadata.namespace.as_deref().unwrap_or("");
+        let dump = matches!(entry.origin.format, SourceFormat::Json | SourceFormat::Yaml);
+        let absent = |kind: &str, name: &str, key: Option<&str>, optional: bool| {
+            !optional
+                && kinds_present.contains(&(kind, in_ns))
+                && cluster
+                    .get(kind, Some(in_ns), name)
+                    .is_none_or(|e| key.is_some_and(|k| lacks_key(e, k)))
+        };
+        let config_error = util::waiting_reasons(pod).any(|r| r == "CreateContainerConfigError");
+        let mut refers_to_absent = false;
+        if dump && !config_error {
+            visit_pod_references(pod, |r| {
+                refers_to_absent = refers_to_absent
+                    || (matches!(r.kind, "ConfigMap" | "Secret")
+                        && !matches!(r.site, Site::PullSecret(_))
+                        && absent(r.kind, r.name, r.key, r.optional));
+            });
+        }
+        if !(config_error || refers_to_absent) {
+            continue;
+        }
         let refs: Vec<PodReference> = pod_references(pod)
             .into_iter()
             .filter(|r| matches!(r.kind, "ConfigMap" | "Secret"))
             .filter(|r| !r.field.starts_with("spec.imagePullSecrets"))
             .collect();
-        // Most pods neither wait in CreateContainerConfigError nor refer to anything absent:
-        // they are passed over before their events are looked up.
-        let in_ns = pod.metadata.namespace.as_deref().unwrap_or("");
-        let dump = matches!(entry.origin.format, SourceFormat::Json | SourceFormat::Yaml);
-        let absent = |r: &PodReference| {
-            !r.optional
-                && kinds_present.contains(&(r.kind, in_ns))
-                && cluster
-                    .get(r.kind, Some(in_ns), &r.name)
-                    .is_none_or(|e| r.key.as_deref().is_some_and(|k| lacks_key(e, k)))
-        };
-        let config_error = util::waiting_reasons(pod).any(|r| r == "CreateContainerConfigError");
-        if !(config_error || (dump && refs.iter().any(absent))) {
-            continue;
-        }
         let pod_ref = entry.object_ref();
         let ns = pod_ref.namespace.clone().unwrap_or_default();
         let events = cluster.events_for(&pod_ref);
