@@ -637,34 +637,53 @@ fn tally(pod: &Pod) -> Vec<(&str, f64, Largest<'_>)> {
     let Some(spec) = pod.spec.as_ref() else {
         return Vec::new();
     };
-    let mut largest: BTreeMap<&str, Largest<'_>> = BTreeMap::new();
-    let mut sum: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut sidecars: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut init_max: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut note = |res, q: f64, container, at| {
-        let e = largest.entry(res).or_insert(Largest {
-            single: q,
-            container,
-            at,
-        });
-        if q > e.single {
-            *e = Largest {
+    // A pod names a few resources: small lists beat maps.
+    fn slot<'l, 'k, V: Default>(list: &'l mut Vec<(&'k str, V)>, k: &'k str) -> &'l mut V {
+        let i = match list.iter().position(|(n, _)| *n == k) {
+            Some(i) => i,
+            None => {
+                list.push((k, V::default()));
+                list.len() - 1
+            }
+        };
+        &mut list[i].1
+    }
+    fn get(list: &[(&str, f64)], k: &str) -> f64 {
+        list.iter().find(|(n, _)| *n == k).map_or(0.0, |(_, v)| *v)
+    }
+    let mut largest: Vec<(&str, Largest<'_>)> = Vec::new();
+    let mut sum: Vec<(&str, f64)> = Vec::new();
+    let mut sidecars: Vec<(&str, f64)> = Vec::new();
+    let mut init_max: Vec<(&str, f64)> = Vec::new();
+    let mut note = |res, q: f64, container, at| match largest.iter_mut().find(|(n, _)| *n == res) {
+        Some((_, e)) => {
+            if q > e.single {
+                *e = Largest {
+                    single: q,
+                    container,
+                    at,
+                };
+            }
+        }
+        None => largest.push((
+            res,
+            Largest {
                 single: q,
                 container,
                 at,
-            };
-        }
+            },
+        )),
     };
     for (i, c) in spec.init_containers.iter().flatten().enumerate() {
         let sidecar = c.restart_policy.as_deref() == Some("Always");
         for (res, q, limit) in container_requests(c) {
             note(res, q, c.name.as_str(), (true, i, limit));
             if sidecar {
-                *sidecars.entry(res).or_default() += q;
-                *sum.entry(res).or_default() += q;
+                *slot(&mut sidecars, res) += q;
+                *slot(&mut sum, res) += q;
             } else {
-                let with = q + sidecars.get(res).copied().unwrap_or(0.0);
-                let m = init_max.entry(res).or_default();
+                let with = q + get(&sidecars, res);
+                let m = slot(&mut init_max, res);
                 *m = m.max(with);
             }
         }
@@ -672,7 +691,7 @@ fn tally(pod: &Pod) -> Vec<(&str, f64, Largest<'_>)> {
     for (i, c) in spec.containers.iter().enumerate() {
         for (res, q, limit) in container_requests(c) {
             note(res, q, c.name.as_str(), (false, i, limit));
-            *sum.entry(res).or_default() += q;
+            *slot(&mut sum, res) += q;
         }
     }
     let overhead = |res: &str| {
@@ -682,12 +701,11 @@ fn tally(pod: &Pod) -> Vec<(&str, f64, Largest<'_>)> {
             .and_then(util::quantity)
             .unwrap_or(0.0)
     };
+    largest.sort_by(|a, b| a.0.cmp(b.0));
     largest
         .into_iter()
         .filter_map(|(res, l)| {
-            let s = sum.get(res).copied().unwrap_or(0.0);
-            let i = init_max.get(res).copied().unwrap_or(0.0);
-            let amount = s.max(i) + overhead(res);
+            let amount = get(&sum, res).max(get(&init_max, res)) + overhead(res);
             (amount > 0.0).then_some((res, amount, l))
         })
         .collect()

@@ -64,6 +64,8 @@ where
 {
     selecting_services(cluster)
         .filter(|s| !is_cluster_dns(s.entry))
+        // Both rules that read endpoints pass over a Service whose endpoints are all ready.
+        .filter(|s| !idx.all_ready_from_pods(cluster, s.entry, s.sel))
         .map(move |s| {
             let view = idx.endpoints(cluster, s.entry, s.sel);
             (s, view)
@@ -523,6 +525,39 @@ impl<'a> Index<'a> {
             };
         }
         self.read_pods(ns, sel, publishes_not_ready(svc))
+    }
+
+    /// True when [`Index::endpoints`] would read the endpoints from the pods it selects and
+    /// find at least one, all ready; worked out without building the view. `false` when the
+    /// endpoints come from an object, or are not all ready.
+    pub fn all_ready_from_pods(
+        &self,
+        cluster: &'a Cluster,
+        svc: &'a Entry,
+        sel: &Selector,
+    ) -> bool {
+        let ns = ns_of(svc);
+        let name = svc.object.metadata().name.as_deref().unwrap_or("");
+        if self.data.endpoints_ns.contains(ns)
+            || self.data.slices_ns.contains(ns)
+            || self.data.slices.contains_key(&self.data.key(&[ns, name]))
+            || (!ns.is_empty() && cluster.get("Endpoints", Some(ns), name).is_some())
+        {
+            return false;
+        }
+        let publish_not_ready = publishes_not_ready(svc);
+        let mut any = false;
+        for (_, p) in self.matching(ns, sel) {
+            // As `read_pods` counts them.
+            if gone(p) || (pod_ip(p).is_none() && util::phase(p) != "Running") {
+                continue;
+            }
+            if !(publish_not_ready || util::pod_ready(p)) {
+                return false;
+            }
+            any = true;
+        }
+        any
     }
 
     fn endpoint(&self, ns: &str, ip: &str, target: Option<(&str, &str)>, ready: bool) -> Endpoint {

@@ -74,14 +74,12 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             .and_then(|s| s.ports.as_deref())
             .unwrap_or(&[]);
         for (i, sp) in ports.iter().enumerate() {
-            let (target, path) = match &sp.target_port {
-                Some(t) => (t.clone(), format!("spec.ports[{i}].targetPort")),
-                None => (IntOrString::Int(sp.port), format!("spec.ports[{i}].port")),
-            };
+            let port = IntOrString::Int(sp.port);
+            let target = sp.target_port.as_ref().unwrap_or(&port);
             let mut ok = 0;
             let mut missing: Vec<(&Entry, &Pod)> = Vec::new();
             for &(pe, pod) in &pods {
-                match verdict(pe, pod, &target) {
+                match verdict(pe, pod, target) {
                     Verdict::Ok => ok += 1,
                     Verdict::Missing => missing.push((pe, pod)),
                     Verdict::Unknown => {}
@@ -89,6 +87,10 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             }
             let Some(&(first, first_pod)) = missing.first() else {
                 continue;
+            };
+            let path = match &sp.target_port {
+                Some(_) => format!("spec.ports[{i}].targetPort"),
+                None => format!("spec.ports[{i}].port"),
             };
             let declared = declared_ports(first_pod);
             let declared_text = if declared.is_empty() {
@@ -104,7 +106,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                 .name
                 .as_deref()
                 .map_or_else(String::new, |n| format!(" ({n})"));
-            let target_text = match &target {
+            let target_text = match target {
                 IntOrString::Int(n) => n.to_string(),
                 IntOrString::String(s) => format!("`{s}`"),
             };
@@ -122,7 +124,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                     common::name_list(&names, 3)
                 )
             };
-            let verb = match &target {
+            let verb = match target {
                 IntOrString::Int(_) => "declares",
                 IntOrString::String(_) => "names",
             };
@@ -131,8 +133,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
                  no container of {which} {verb} (container ports: {declared_text})",
                 sp.port
             );
-            let suggestion = suggest(&target, &declared);
-            let otherwise = match &target {
+            let suggestion = suggest(target, &declared);
+            let otherwise = match target {
                 IntOrString::Int(_) => {
                     format!("make the container listen on {target_text} and declare it in `ports`")
                 }
@@ -142,7 +144,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             };
             let help = match suggestion {
                 Some(s) => format!("set `{path}` of Service {name} to {s}, or {otherwise}"),
-                None => match &target {
+                None => match target {
                     IntOrString::Int(n) => format!(
                         "set `{path}` of Service {name} to the port the application listens \
                          on, or make it listen on {n} and declare `containerPort: {n}`"
