@@ -328,6 +328,11 @@ fn timings_go_to_standard_error() {
         err.contains("timing total") && err.contains("MB/s"),
         "{err}"
     );
+    // Where the evidence came from: the texts kept while parsing, or files read again.
+    assert!(
+        err.contains("timing evidence: ") && err.contains("kept from the first read"),
+        "{err}"
+    );
     if cfg!(target_os = "linux") {
         // Resident memory after the stages and the peak, where the system tells.
         assert!(err.contains(", resident after it "), "{err}");

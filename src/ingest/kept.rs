@@ -113,17 +113,7 @@ pub fn worth_keeping(o: &Object) -> bool {
                 want,
                 s.and_then(|s| s.ready_replicas),
                 s.and_then(|s| s.unavailable_replicas),
-                s.and_then(|s| s.conditions.as_ref())
-                    .map(|c| {
-                        c.iter().map(|c| {
-                            (
-                                c.type_.as_deref().unwrap_or(""),
-                                c.status.as_deref().unwrap_or(""),
-                            )
-                        })
-                    })
-                    .into_iter()
-                    .flatten(),
+                conditions(s.and_then(|s| s.conditions.as_deref())),
             )
         }
         // A ReplicaSet's replicas show on its Deployment, which rules cite instead; one of its
@@ -219,6 +209,34 @@ fn workload_shows_trouble<'a>(
         })
 }
 
+/// A workload condition's type and status.
+trait Condition {
+    fn type_status(&self) -> (&str, &str);
+}
+
+macro_rules! condition {
+    ($($t:ty),*) => {$(
+        impl Condition for $t {
+            fn type_status(&self) -> (&str, &str) {
+                (
+                    self.type_.as_deref().unwrap_or(""),
+                    self.status.as_deref().unwrap_or(""),
+                )
+            }
+        }
+    )*};
+}
+condition!(
+    apps::DeploymentCondition,
+    apps::StatefulSetCondition,
+    apps::DaemonSetCondition
+);
+
+/// The type and status of each condition.
+fn conditions<C: Condition>(list: Option<&[C]>) -> impl Iterator<Item = (&str, &str)> {
+    list.unwrap_or_default().iter().map(Condition::type_status)
+}
+
 fn statefulset_shows_trouble(x: &apps::StatefulSet) -> bool {
     let s = x.status.as_ref();
     let want = x.spec.replicas.unwrap_or(1);
@@ -228,17 +246,7 @@ fn statefulset_shows_trouble(x: &apps::StatefulSet) -> bool {
         want,
         s.and_then(|s| s.ready_replicas),
         None,
-        s.and_then(|s| s.conditions.as_ref())
-            .map(|c| {
-                c.iter().map(|c| {
-                    (
-                        c.type_.as_deref().unwrap_or(""),
-                        c.status.as_deref().unwrap_or(""),
-                    )
-                })
-            })
-            .into_iter()
-            .flatten(),
+        conditions(s.and_then(|s| s.conditions.as_deref())),
     )
 }
 
@@ -252,12 +260,7 @@ fn daemonset_shows_trouble(x: &apps::DaemonSet) -> bool {
         s.desired_number_scheduled,
         Some(s.number_ready),
         s.number_unavailable,
-        s.conditions.iter().flatten().map(|c| {
-            (
-                c.type_.as_deref().unwrap_or(""),
-                c.status.as_deref().unwrap_or(""),
-            )
-        }),
+        conditions(s.conditions.as_deref()),
     )
 }
 
