@@ -310,6 +310,10 @@ pub fn keep(text: &[u8], objects: &[ParsedObject], budget: &Budget) -> Vec<(usiz
             let (start, end) = (o.origin.start, o.origin.end);
             if start >= end || end > text.len() {
                 None
+            } else if matches!(o.object, Object::Node(_)) && o.origin.format == SourceFormat::Json {
+                // A node is cited for its labels, taints, conditions and capacity, never for
+                // the list of images it holds, the bulk of its status: its text up to there.
+                Some(images_start(&text[start..end]).map_or((start, end), |e| (start, start + e)))
             } else if worth_keeping(&o.object) {
                 Some((start, end))
             } else if matches!(o.object, Object::Pod(_)) && o.origin.format == SourceFormat::Json {
@@ -384,6 +388,14 @@ pub(crate) fn cut(
         ));
     }
     out
+}
+
+/// Offset of the key of `status.images` in the JSON text of a node.
+fn images_start(obj: &[u8]) -> Option<usize> {
+    let top = json::blank_end(obj, 0);
+    let (_, status) = json::json_member(obj, top, "status")?;
+    let (key, _) = json::json_member(obj, status, "images")?;
+    Some(key)
 }
 
 /// Offset of the end of `metadata.labels` in the JSON text of an object.
@@ -486,6 +498,11 @@ mod tests {
             br#"{"kind": "Pod", "metadata": {"name": "p", "labels": {"a": "}"}"#
         );
         assert_eq!(labels_end(br#"{"metadata": {"name": "p"}}"#), None);
+        let node =
+            br#"{"kind": "Node", "status": {"conditions": [], "images": [{"names": ["a"]}]}}"#;
+        let at = images_start(node).unwrap();
+        assert!(node[at..].starts_with(br#""images""#));
+        assert_eq!(images_start(br#"{"kind": "Node", "status": {}}"#), None);
     }
 
     #[test]

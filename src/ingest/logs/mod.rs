@@ -77,8 +77,9 @@ pub struct LogDigest {
     /// Lines that matter for diagnosis, oldest first, at most [`NOTABLE_LINES`].
     pub notable: Vec<LogLine>,
     /// The notable lines with [`CONTEXT_BEFORE`] lines before and [`CONTEXT_AFTER`] after each,
-    /// and the `==== START/END logs` lines around a block, oldest first: a report shows the
-    /// lines around a cited line from them and the tail without reading the log again.
+    /// and the `==== START/END logs` lines around a block, oldest first, but those the tail
+    /// holds: a report shows the lines around a cited line from them and the tail without
+    /// reading the log again.
     pub around: Vec<LogLine>,
     /// Notable lines dropped because the cap was reached.
     pub notable_dropped: u64,
@@ -280,6 +281,12 @@ impl Building {
     fn finish(mut self) -> LogDigest {
         self.digest.tail = self.tail.into();
         self.digest.notable = self.notable.into();
+        // Lines the tail holds are not kept twice (a short log is all tail).
+        let tail = &self.digest.tail;
+        if let (Some(first), Some(last)) = (tail.first(), tail.last()) {
+            let (first, last) = (first.line, last.line);
+            self.around.retain(|l| l.line < first || l.line > last);
+        }
         self.digest.around = self.around.into();
         self.digest.signals_dropped = self.scanner.dropped;
         self.digest.signals = self.scanner.finish();
