@@ -1,10 +1,11 @@
 //! Turns evidence (places in the model) into file, line, column and the text of that line.
 //!
-//! Only the files that hold evidence are read again, once each, and of them only a window
-//! around each cited object is kept while the file streams past; log lines are already known
-//! by number. A field of a JSON or YAML object is found by walking its path through the
-//! object's text (`spec.containers[0].resources.limits.memory`), so nothing about positions
-//! has to be kept while the whole snapshot is parsed.
+//! A field of a JSON or YAML object is found by walking its path through the object's text
+//! (`spec.containers[0].resources.limits.memory`). That text comes from what the first read
+//! kept of the objects a report could cite ([`crate::ingest::kept`]), and the lines around a
+//! log line from what its digest kept; log lines are already known by number. Only evidence
+//! outside them makes its file be read again, once, keeping a window around each cited object
+//! while the file streams past. Both ways give the same answer.
 
 use crate::ingest::json::{blank_end, json_element, json_member};
 use crate::ingest::kept::{self, KeptText, MARGIN};
@@ -494,11 +495,14 @@ fn kept_text<'s>(s: &'s Snapshot, e: &Evidence) -> Option<&'s KeptText> {
     if end <= k.complete_to {
         return Some(k);
     }
-    // The head of an object: enough when the whole path is found inside it (the members
+    // The head of a JSON object: enough when the whole path is found inside it (the members
     // before it are the same in the whole text).
+    if format != SourceFormat::Json {
+        return None;
+    }
     let head = k.bytes.get(start - k.at..k.complete_to - k.at)?;
     let (at, whole) = json_path(head, path)?;
-    (format == SourceFormat::Json && whole && at < head.len()).then_some(k)
+    (whole && at < head.len()).then_some(k)
 }
 
 /// The digests of each log file read to its end, by file, in the order of their lines (files
