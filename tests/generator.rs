@@ -40,7 +40,7 @@ fn config(out: &Path, form: snapgen::Form, pods: usize) -> snapgen::Config {
 fn check_planted(form: snapgen::Form, pods: usize) -> BTreeMap<&'static str, usize> {
     let dir = tempfile::tempdir().expect("temp dir");
     let written = snapgen::generate(&config(dir.path(), form, pods)).expect("generate");
-    let snapshot =
+    let mut snapshot =
         ktriage::load(std::slice::from_ref(&written.path), &Default::default()).expect("load");
     let diagnosis = snapshot.diagnose(&Default::default());
 
@@ -91,6 +91,22 @@ fn check_planted(form: snapgen::Form, pods: usize) -> BTreeMap<&'static str, usi
         assert_eq!(plan.kept, plan.places, "{}: {plan:?}", form.as_str());
         assert_eq!(plan.files, 0, "{}: {plan:?}", form.as_str());
     }
+
+    // The rules that pass over healthy pods lose nothing by it: the same findings with every
+    // pod marked as one to look at.
+    let noted = snapshot.cluster.pods_of_note().count();
+    assert!(
+        noted < pods / 2,
+        "{}: {noted} of {pods} pods noted",
+        form.as_str()
+    );
+    snapshot.cluster.note_every_pod();
+    let every = snapshot.diagnose(&Default::default());
+    assert!(
+        format!("{:?}", diagnosis.findings) == format!("{:?}", every.findings),
+        "{}: findings differ when every pod is looked at",
+        form.as_str()
+    );
 
     let mut per_code = BTreeMap::new();
     for (code, _) in &planted {

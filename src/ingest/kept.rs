@@ -10,9 +10,7 @@
 //! for evidence outside the kept texts, so a guess that is wrong costs time, never accuracy.
 
 use super::{json, ParsedObject, SourceFormat};
-use crate::model::Object;
-use k8s_openapi::api::apps::v1 as apps;
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use crate::model::{triage, Object};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -103,19 +101,8 @@ impl Budget {
 /// whatever its state. Healthy pods and workloads, and routine events, are left out.
 pub fn worth_keeping(o: &Object) -> bool {
     match o {
-        Object::Pod(p) => pod_shows_trouble(p),
-        Object::Deployment(d) => {
-            let s = d.status.as_ref();
-            let want = d.spec.replicas.unwrap_or(1);
-            workload_shows_trouble(
-                d.metadata.generation,
-                s.and_then(|s| s.observed_generation),
-                want,
-                s.and_then(|s| s.ready_replicas),
-                s.and_then(|s| s.unavailable_replicas),
-                conditions(s.and_then(|s| s.conditions.as_deref())),
-            )
-        }
+        Object::Pod(p) => triage::pod_shows_trouble(p),
+        Object::Deployment(d) => triage::deployment_shows_trouble(d),
         // A ReplicaSet's replicas show on its Deployment, which rules cite instead; one of its
         // own is cited when it cannot create pods, or when nothing owns it.
         Object::ReplicaSet(r) => {
@@ -128,140 +115,12 @@ pub fn worth_keeping(o: &Object) -> bool {
                     .and_then(|s| s.conditions.as_ref())
                     .is_some_and(|c| !c.is_empty())
         }
-        Object::StatefulSet(x) => statefulset_shows_trouble(x),
-        Object::DaemonSet(x) => daemonset_shows_trouble(x),
-        Object::Event(e) => !is_routine(e.type_.as_deref(), e.reason.as_deref()),
-        Object::EventsV1Event(e) => !is_routine(e.type_.as_deref(), e.reason.as_deref()),
+        Object::StatefulSet(x) => triage::statefulset_shows_trouble(x),
+        Object::DaemonSet(x) => triage::daemonset_shows_trouble(x),
+        Object::Event(e) => !triage::routine_event(e.type_.as_deref(), e.reason.as_deref()),
+        Object::EventsV1Event(e) => !triage::routine_event(e.type_.as_deref(), e.reason.as_deref()),
         _ => true,
     }
-}
-
-/// Normal events every healthy pod or rollout has.
-fn is_routine(type_: Option<&str>, reason: Option<&str>) -> bool {
-    type_ == Some("Normal")
-        && matches!(
-            reason,
-            Some(
-                "Scheduled"
-                    | "Pulling"
-                    | "Pulled"
-                    | "Created"
-                    | "Started"
-                    | "SuccessfulCreate"
-                    | "SuccessfulDelete"
-                    | "ScalingReplicaSet"
-            )
-        )
-}
-
-/// A pod is healthy when it runs with every container ready, never restarted and never
-/// terminated, and every condition is met; any other pod could be cited.
-fn pod_shows_trouble(p: &Pod) -> bool {
-    if p.metadata.deletion_timestamp.is_some() {
-        return true;
-    }
-    let Some(s) = p.status.as_ref() else {
-        return true;
-    };
-    if s.phase.as_deref() != Some("Running") {
-        return true;
-    }
-    if s.conditions.iter().flatten().any(|c| c.status != "True") {
-        return true;
-    }
-    let troubled = |c: &ContainerStatus, init: bool| {
-        c.restart_count > 0
-            || c.last_state
-                .as_ref()
-                .is_some_and(|l| l.terminated.is_some() || l.waiting.is_some())
-            || (!init && (!c.ready || c.state.as_ref().is_none_or(|st| st.running.is_none())))
-    };
-    s.container_statuses
-        .iter()
-        .flatten()
-        .any(|c| troubled(c, false))
-        || s.init_container_statuses
-            .iter()
-            .flatten()
-            .any(|c| troubled(c, true))
-        || s.ephemeral_container_statuses
-            .iter()
-            .flatten()
-            .any(|c| troubled(c, true))
-}
-
-/// A workload is healthy when its controller has seen its last change, every replica it
-/// wants is ready and available, and no condition says otherwise.
-fn workload_shows_trouble<'a>(
-    generation: Option<i64>,
-    observed: Option<i64>,
-    want: i32,
-    ready: Option<i32>,
-    unavailable: Option<i32>,
-    mut conditions: impl Iterator<Item = (&'a str, &'a str)>,
-) -> bool {
-    observed < generation
-        || ready.unwrap_or(0) < want
-        || unavailable.unwrap_or(0) > 0
-        || conditions.any(|(type_, status)| match type_ {
-            "ReplicaFailure" => status != "False",
-            _ => status != "True",
-        })
-}
-
-/// A workload condition's type and status.
-trait Condition {
-    fn type_status(&self) -> (&str, &str);
-}
-
-macro_rules! condition {
-    ($($t:ty),*) => {$(
-        impl Condition for $t {
-            fn type_status(&self) -> (&str, &str) {
-                (
-                    self.type_.as_deref().unwrap_or(""),
-                    self.status.as_deref().unwrap_or(""),
-                )
-            }
-        }
-    )*};
-}
-condition!(
-    apps::DeploymentCondition,
-    apps::StatefulSetCondition,
-    apps::DaemonSetCondition
-);
-
-/// The type and status of each condition.
-fn conditions<C: Condition>(list: Option<&[C]>) -> impl Iterator<Item = (&str, &str)> {
-    list.unwrap_or_default().iter().map(Condition::type_status)
-}
-
-fn statefulset_shows_trouble(x: &apps::StatefulSet) -> bool {
-    let s = x.status.as_ref();
-    let want = x.spec.replicas.unwrap_or(1);
-    workload_shows_trouble(
-        x.metadata.generation,
-        s.and_then(|s| s.observed_generation),
-        want,
-        s.and_then(|s| s.ready_replicas),
-        None,
-        conditions(s.and_then(|s| s.conditions.as_deref())),
-    )
-}
-
-fn daemonset_shows_trouble(x: &apps::DaemonSet) -> bool {
-    let Some(s) = x.status.as_ref() else {
-        return true;
-    };
-    workload_shows_trouble(
-        x.metadata.generation,
-        s.observed_generation,
-        s.desired_number_scheduled,
-        Some(s.number_ready),
-        s.number_unavailable,
-        conditions(s.conditions.as_deref()),
-    )
 }
 
 /// Where a window that would start at `at` (inside a line, `column` characters in, after

@@ -1,10 +1,12 @@
 //! The cluster model: objects merged and indexed, events and logs attached.
 
 use super::events::{record, EventRecord};
-use super::{Object, ObjectRef, Typed};
+use super::{triage, Object, ObjectRef, Typed};
 use crate::ingest::logs::{Instance, LogDigest};
 use crate::ingest::{Fact, Ingested, Origin, ParsedLog};
 use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -128,6 +130,8 @@ pub struct Cluster {
     /// The objects each object controls (its owner-reference children).
     children: HashMap<usize, Vec<usize>>,
     pods_by_name: HashMap<String, Vec<usize>>,
+    /// The pods a rule could report, as positions in `entries`: see [`Cluster::pods_of_note`].
+    pods_of_note: Vec<usize>,
     events: Vec<EventRecord>,
     events_by_target: KeyMap<Vec<usize>>,
     logs: Vec<ContainerLog>,
@@ -280,6 +284,7 @@ impl Cluster {
                 c.events.push(r);
             }
         }
+        c.pods_of_note = c.note_pods();
         for i in 0..c.entries.len() {
             if let Some(parent) = c.controller_index(&c.entries[i]).filter(|&p| p != i) {
                 c.children.entry(parent).or_default().push(i);
@@ -301,6 +306,62 @@ impl Cluster {
                 .max();
         }
         c
+    }
+
+    /// The pods that show trouble ([`triage::pod_shows_trouble`]) or that an event other than
+    /// a routine one is about, in snapshot order.
+    fn note_pods(&self) -> Vec<usize> {
+        let pods = self.by_kind.get("Pod").map_or(&[][..], Vec::as_slice);
+        // Each pod's status is read once, on every core: the rules that look only at these
+        // pods never touch the others.
+        let mut noted = vec![false; self.entries.len()];
+        let troubled: Vec<bool> = pods
+            .par_iter()
+            .map(|&i| match &self.entries[i].object {
+                Object::Pod(p) => triage::pod_shows_trouble(p),
+                _ => true,
+            })
+            .collect();
+        for (&i, t) in pods.iter().zip(troubled) {
+            noted[i] = t;
+        }
+        for e in &self.events {
+            if e.target.kind != "Pod"
+                || triage::routine_event(e.type_.as_deref(), e.reason.as_deref())
+            {
+                continue;
+            }
+            let ns = e.target.namespace.as_deref().unwrap_or("");
+            if let Some(&i) = self.by_key.get("Pod", ns, &e.target.name) {
+                noted[i] = true;
+            }
+        }
+        pods.iter().copied().filter(|&i| noted[i]).collect()
+    }
+
+    /// The pods a rule could report, in snapshot order: each pod that shows trouble (not
+    /// running, a container not ready, restarted or terminated, a condition not met, being
+    /// deleted) and each pod that an event other than a routine one (`Scheduled`, `Pulled`,
+    /// `Started`...) is about. Rules that report nothing else pass over the healthy many
+    /// without touching them.
+    pub fn pods_of_note(&self) -> impl Iterator<Item = (&Entry, &Pod)> + '_ {
+        self.pods_of_note.iter().filter_map(|&i| {
+            let e = &self.entries[i];
+            Some((e, Pod::from_object(&e.object)?))
+        })
+    }
+
+    /// [`Cluster::pods_of_note`] with their positions in [`Cluster::entries`].
+    pub fn pods_of_note_at(&self) -> impl Iterator<Item = (usize, &Entry)> + '_ {
+        self.pods_of_note.iter().map(|&i| (i, &self.entries[i]))
+    }
+
+    /// Makes every pod one of [`Cluster::pods_of_note`], as if none were healthy: a test that
+    /// diagnoses a snapshot both ways proves that no rule loses a finding by passing over
+    /// healthy pods.
+    #[doc(hidden)]
+    pub fn note_every_pod(&mut self) {
+        self.pods_of_note = self.by_kind.get("Pod").cloned().unwrap_or_default();
     }
 
     fn attach_log(&mut self, l: ParsedLog) {

@@ -7,6 +7,7 @@ mod cluster;
 mod events;
 pub mod object;
 mod relations;
+pub mod triage;
 
 #[cfg(test)]
 pub(crate) use cluster::parsed_json;

@@ -210,14 +210,24 @@ pub fn phase(pod: &Pod) -> &str {
 
 /// A pod condition by type, with its path (`status.conditions[2]`).
 pub fn condition<'a>(pod: &'a Pod, type_: &str) -> Option<(&'a PodCondition, String)> {
+    let (i, c) = condition_at(pod, type_)?;
+    Some((c, format!("status.conditions[{i}]")))
+}
+
+/// A pod condition by type, with its index; [`condition`] without writing the path.
+pub fn condition_at<'a>(pod: &'a Pod, type_: &str) -> Option<(usize, &'a PodCondition)> {
     let conds = pod.status.as_ref()?.conditions.as_ref()?;
-    let i = conds.iter().position(|c| c.type_ == type_)?;
-    Some((&conds[i], format!("status.conditions[{i}]")))
+    conds.iter().enumerate().find(|(_, c)| c.type_ == type_)
+}
+
+/// The pod has a condition of this type with this status now.
+pub fn condition_is(pod: &Pod, type_: &str, status: &str) -> bool {
+    condition_at(pod, type_).is_some_and(|(_, c)| c.status == status)
 }
 
 /// The pod is Ready now.
 pub fn pod_ready(pod: &Pod) -> bool {
-    condition(pod, "Ready").is_some_and(|(c, _)| c.status == "True")
+    condition_is(pod, "Ready", "True")
 }
 
 /// The pod's namespace and name.

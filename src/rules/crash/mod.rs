@@ -139,7 +139,8 @@ pub(crate) fn crashes(cluster: &Cluster) -> Vec<Crash<'_>> {
     // Which containers crash is found once per run; each crash rule rebuilds only those.
     let at = cluster.memo(|| {
         let mut at = Vec::new();
-        for (i, entry) in cluster.of_kind_at("Pod") {
+        // A container that crashes or crashed restarted or terminated: its pod shows trouble.
+        for (i, entry) in cluster.pods_of_note_at() {
             let Some(pod) = util::typed::<Pod>(entry) else {
                 continue;
             };

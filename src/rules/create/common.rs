@@ -39,7 +39,9 @@ pub(crate) fn pod_down(pod: &Pod) -> bool {
 pub(crate) fn pods_down(
     cluster: &Cluster,
 ) -> impl Iterator<Item = (&Entry, &Pod, ObjectRef, Vec<&EventRecord>)> {
-    util::pods(cluster)
+    // A pod that is not ready shows trouble.
+    cluster
+        .pods_of_note()
         .filter(|(_, pod)| pod_down(pod))
         .map(move |(entry, pod)| {
             let pod_ref = entry.object_ref();

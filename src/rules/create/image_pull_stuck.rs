@@ -48,7 +48,8 @@ fn check(cluster: &Cluster, out: &mut Findings) {
     let Some(now) = cluster.captured_at else {
         return;
     };
-    for (entry, pod) in util::pods(cluster) {
+    // A pod that is not running shows trouble.
+    for (entry, pod) in cluster.pods_of_note() {
         if !matches!(util::phase(pod), "Pending" | "Unknown") {
             continue;
         }

@@ -47,7 +47,8 @@ fn is_non_root_error(m: &str) -> bool {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (entry, pod) in util::pods(cluster) {
+    // A container that waits shows on its pod.
+    for (entry, pod) in cluster.pods_of_note() {
         let views = util::containers(pod);
         if !views
             .iter()

@@ -205,7 +205,8 @@ impl PullFailure<'_> {
 /// Every container of every pod whose image pull is failing now.
 pub(crate) fn pull_failures(cluster: &Cluster) -> Vec<PullFailure<'_>> {
     let mut out = Vec::new();
-    for (entry, pod) in util::pods(cluster) {
+    // A container that waits shows on its pod.
+    for (entry, pod) in cluster.pods_of_note() {
         if !util::waiting_reasons(pod).any(|r| PULL_REASONS.contains(&r)) {
             continue;
         }

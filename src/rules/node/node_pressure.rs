@@ -52,7 +52,8 @@ const PRESSURES: [(&str, &str); 3] = [
 fn check(cluster: &Cluster, out: &mut Findings) {
     // Evicted pods by node, indexed once.
     let mut evicted: HashMap<&str, Vec<(&Entry, &Pod)>> = HashMap::new();
-    for (e, p) in cluster.all::<Pod>() {
+    // An evicted pod has failed: it shows trouble.
+    for (e, p) in cluster.pods_of_note() {
         if !is_evicted(p) {
             continue;
         }

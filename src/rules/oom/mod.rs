@@ -29,7 +29,8 @@ pub(crate) struct OomKill<'a> {
 /// Every container whose last termination is `OOMKilled`, in snapshot order.
 pub(crate) fn oom_kills(cluster: &Cluster) -> Vec<OomKill<'_>> {
     let mut out = Vec::new();
-    for (entry, pod) in util::pods(cluster) {
+    // A container terminated shows on its pod.
+    for (entry, pod) in cluster.pods_of_note() {
         for c in util::containers(pod) {
             let Some((term, term_path)) = c.last_termination() else {
                 continue;

@@ -53,7 +53,8 @@ const LONG_RUNNING: [&str; 5] = [
 ];
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (entry, pod) in util::pods(cluster) {
+    // A pod ended shows trouble.
+    for (entry, pod) in cluster.pods_of_note() {
         let Some(status) = pod.status.as_ref() else {
             continue;
         };

@@ -45,7 +45,8 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (entry, pod) in util::pods(cluster) {
+    // A pod evicted shows trouble.
+    for (entry, pod) in cluster.pods_of_note() {
         if !is_evicted(pod) {
             continue;
         }

@@ -40,7 +40,8 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (entry, pod) in util::pods(cluster) {
+    // A pod in phase Unknown shows trouble.
+    for (entry, pod) in cluster.pods_of_note() {
         let Some(status) = pod.status.as_ref() else {
             continue;
         };

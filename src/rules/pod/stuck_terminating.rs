@@ -53,7 +53,8 @@ declare_rule! {
 const SLACK_SECS: i64 = 300;
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (entry, pod) in util::pods(cluster) {
+    // A pod being deleted shows trouble.
+    for (entry, pod) in cluster.pods_of_note() {
         let meta = &pod.metadata;
         if !is_deleted(pod) {
             continue;

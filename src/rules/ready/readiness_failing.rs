@@ -55,7 +55,8 @@ declare_rule! {
 }
 
 fn check(cluster: &Cluster, out: &mut Findings) {
-    for (entry, pod) in util::pods(cluster) {
+    // A finding needs an `Unhealthy` event about the pod, which marks it.
+    for (entry, pod) in cluster.pods_of_note() {
         if util::phase(pod) != "Running" || pod.metadata.deletion_timestamp.is_some() {
             continue;
         }

@@ -376,7 +376,8 @@ pub(crate) fn pods(cluster: &Cluster) -> Vec<Sched<'_>> {
     let at = cluster.memo(|| {
         SchedAt(
             cluster
-                .of_kind_at("Pod")
+                // Unscheduled pods show trouble; a FailedScheduling event marks the others.
+                .pods_of_note_at()
                 .filter_map(|(i, e)| sched(cluster, e, util::typed::<Pod>(e)?).map(|_| i))
                 .collect(),
         )

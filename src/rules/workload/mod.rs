@@ -78,8 +78,8 @@ pub(crate) fn pod_state(pod: &Pod) -> String {
     let phase = util::phase(pod);
     match phase {
         "Running" => "not ready".to_string(),
-        "Pending" => match util::condition(pod, "PodScheduled") {
-            Some((c, _)) if c.status == "False" => match c.reason.as_deref() {
+        "Pending" => match util::condition_at(pod, "PodScheduled") {
+            Some((_, c)) if c.status == "False" => match c.reason.as_deref() {
                 Some(r) if !r.is_empty() => format!("Pending: {r}"),
                 _ => "Pending: not scheduled".to_string(),
             },
@@ -101,7 +101,7 @@ pub(crate) fn pod_starting(cluster: &Cluster, pod: &Pod) -> bool {
     if !pod_age(cluster, pod).is_some_and(|a| (0..600).contains(&a)) {
         return false;
     }
-    if util::condition(pod, "PodScheduled").is_some_and(|(c, _)| c.status == "False") {
+    if util::condition_is(pod, "PodScheduled", "False") {
         return false;
     }
     util::containers(pod).iter().all(|c| {
