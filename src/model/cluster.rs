@@ -118,6 +118,9 @@ impl<V: Default> KeyMap<V> {
     }
 }
 
+/// No controller, in [`Cluster::parents`].
+const NO_PARENT: u32 = u32::MAX;
+
 /// The resolved cluster.
 #[derive(Debug, Default)]
 pub struct Cluster {
@@ -132,6 +135,12 @@ pub struct Cluster {
     pods_by_name: HashMap<String, Vec<usize>>,
     /// The pods a rule could report, as positions in `entries`: see [`Cluster::pods_of_note`].
     pods_of_note: Vec<usize>,
+    /// By position in `entries`: the entry is one of `pods_of_note`.
+    noted: Vec<bool>,
+    /// What the snapshot holds, counted once.
+    inventory: Inventory,
+    /// The position of each entry's controller (`NO_PARENT` when it has none).
+    parents: Vec<u32>,
     events: Vec<EventRecord>,
     events_by_target: KeyMap<Vec<usize>>,
     logs: Vec<ContainerLog>,
@@ -174,6 +183,8 @@ impl Cluster {
     /// The value of type `T` derived from this model: computed by `init` the first time it is
     /// asked for, shared afterwards. Rules running at the same time wait for one computation
     /// instead of repeating it. `T` is the key, so give each derived value its own type.
+    /// `init` must not use rayon: a worker waiting for its share of the work could start
+    /// another rule that asks for the same value, and wait on itself.
     pub fn memo<T: Send + Sync + 'static>(&self, init: impl FnOnce() -> T) -> Arc<T> {
         let slot: Arc<OnceLock<Arc<T>>> = {
             let mut slots = self.memo.slots.lock().unwrap_or_else(|e| e.into_inner());
@@ -187,6 +198,17 @@ impl Cluster {
             }
         };
         slot.get_or_init(|| Arc::new(init())).clone()
+    }
+
+    /// Forgets every value derived by [`Cluster::memo`], so that the next diagnosis derives
+    /// them again: for benchmarks that time a whole diagnosis more than once.
+    #[doc(hidden)]
+    pub fn forget_memos(&self) {
+        self.memo
+            .slots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Builds the model from everything ingested. Objects seen twice are merged (the copy
@@ -284,9 +306,17 @@ impl Cluster {
                 c.events.push(r);
             }
         }
-        c.pods_of_note = c.note_pods();
+        c.noted = c.note_pods();
+        c.pods_of_note = (0..c.entries.len()).filter(|&i| c.noted[i]).collect();
+        c.parents = vec![NO_PARENT; c.entries.len()];
         for i in 0..c.entries.len() {
-            if let Some(parent) = c.controller_index(&c.entries[i]).filter(|&p| p != i) {
+            let Some(parent) = c.controller_index(&c.entries[i]) else {
+                continue;
+            };
+            if let Ok(p) = u32::try_from(parent) {
+                c.parents[i] = p;
+            }
+            if parent != i {
                 c.children.entry(parent).or_default().push(i);
             }
         }
@@ -305,12 +335,13 @@ impl Cluster {
                 })
                 .max();
         }
+        c.inventory = c.count();
         c
     }
 
     /// The pods that show trouble ([`triage::pod_shows_trouble`]) or that an event other than
     /// a routine one is about, in snapshot order.
-    fn note_pods(&self) -> Vec<usize> {
+    fn note_pods(&self) -> Vec<bool> {
         let pods = self.by_kind.get("Pod").map_or(&[][..], Vec::as_slice);
         // Each pod's status is read once, on every core: the rules that look only at these
         // pods never touch the others.
@@ -336,7 +367,26 @@ impl Cluster {
                 noted[i] = true;
             }
         }
-        pods.iter().copied().filter(|&i| noted[i]).collect()
+        noted
+    }
+
+    /// The position of an entry of this model in [`Cluster::entries`].
+    pub(crate) fn position(&self, entry: &Entry) -> Option<usize> {
+        let base = self.entries.as_ptr() as usize;
+        let at = (entry as *const Entry as usize).checked_sub(base)? / std::mem::size_of::<Entry>();
+        self.entries
+            .get(at)
+            .filter(|e| std::ptr::eq(*e, entry))
+            .map(|_| at)
+    }
+
+    /// The position of the entry's controller: as found once when the model was built.
+    pub(crate) fn parent_index(&self, entry: &Entry) -> Option<usize> {
+        match self.position(entry).and_then(|i| self.parents.get(i)) {
+            Some(&NO_PARENT) => None,
+            Some(&p) => Some(p as usize),
+            None => self.controller_index(entry),
+        }
     }
 
     /// The pods a rule could report, in snapshot order: each pod that shows trouble (not
@@ -351,6 +401,13 @@ impl Cluster {
         })
     }
 
+    /// True when the pod at this position of [`Cluster::entries`] is one of
+    /// [`Cluster::pods_of_note`]; false for a healthy pod, which runs, is ready and is not
+    /// being deleted.
+    pub fn is_of_note(&self, at: usize) -> bool {
+        self.noted.get(at).copied().unwrap_or(true)
+    }
+
     /// [`Cluster::pods_of_note`] with their positions in [`Cluster::entries`].
     pub fn pods_of_note_at(&self) -> impl Iterator<Item = (usize, &Entry)> + '_ {
         self.pods_of_note.iter().map(|&i| (i, &self.entries[i]))
@@ -362,6 +419,7 @@ impl Cluster {
     #[doc(hidden)]
     pub fn note_every_pod(&mut self) {
         self.pods_of_note = self.by_kind.get("Pod").cloned().unwrap_or_default();
+        self.noted = vec![true; self.entries.len()];
     }
 
     fn attach_log(&mut self, l: ParsedLog) {
@@ -679,30 +737,48 @@ impl Cluster {
 
     /// Counts for the inventory.
     pub fn inventory(&self) -> Inventory {
-        use k8s_openapi::api::core::v1::{Node, Pod};
+        self.inventory.clone()
+    }
+
+    /// Counts what the snapshot holds (every pod's phase, namespace and restarts read on
+    /// every core).
+    fn count(&self) -> Inventory {
+        use k8s_openapi::api::core::v1::Node;
         let mut inv = Inventory::default();
         for (kind, idx) in &self.by_kind {
             inv.objects_by_kind.insert(kind.clone(), idx.len());
         }
-        for (e, pod) in self.all::<Pod>() {
-            let status = pod.status.as_ref();
-            let phase = status
-                .and_then(|s| s.phase.clone())
-                .unwrap_or_else(|| "Unknown".to_string());
-            *inv.pods_by_phase.entry(phase).or_default() += 1;
-            let ns = e.object.metadata().namespace.clone().unwrap_or_default();
-            *inv.pods_by_namespace.entry(ns).or_default() += 1;
-            inv.restarts += status
-                .into_iter()
-                .flat_map(|s| {
-                    s.container_statuses
-                        .iter()
-                        .flatten()
-                        .chain(s.init_container_statuses.iter().flatten())
-                })
-                .map(|c| c.restart_count as i64)
-                .sum::<i64>();
+        let pods: Vec<(&Entry, &Pod)> = self.all::<Pod>().collect();
+        let per_pod: Vec<(&str, &str, i64)> = pods
+            .par_iter()
+            .map(|(e, pod)| {
+                let status = pod.status.as_ref();
+                let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown");
+                let ns = e.object.metadata().namespace.as_deref().unwrap_or_default();
+                let restarts = status
+                    .into_iter()
+                    .flat_map(|s| {
+                        s.container_statuses
+                            .iter()
+                            .flatten()
+                            .chain(s.init_container_statuses.iter().flatten())
+                    })
+                    .map(|c| i64::from(c.restart_count))
+                    .sum::<i64>();
+                (phase, ns, restarts)
+            })
+            .collect();
+        let mut phases: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut namespaces: BTreeMap<&str, usize> = BTreeMap::new();
+        for (phase, ns, restarts) in per_pod {
+            *phases.entry(phase).or_default() += 1;
+            *namespaces.entry(ns).or_default() += 1;
+            inv.restarts += restarts;
         }
+        let own =
+            |m: BTreeMap<&str, usize>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        inv.pods_by_phase = own(phases);
+        inv.pods_by_namespace = own(namespaces);
         for (_, node) in self.all::<Node>() {
             let ready = node
                 .status

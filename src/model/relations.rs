@@ -42,7 +42,7 @@ impl Cluster {
         let mut out = Vec::new();
         let mut cur = entry;
         for _ in 0..8 {
-            match self.controller_index(cur).map(|i| &self.entries()[i]) {
+            match self.parent_index(cur).map(|i| &self.entries()[i]) {
                 Some(n) if !std::ptr::eq(n, cur) => {
                     out.push(n);
                     cur = n;

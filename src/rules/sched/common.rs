@@ -889,7 +889,10 @@ struct Used {
 /// What the pods on each node request, by node name: summed once per run for all the
 /// scheduler rules.
 #[derive(Debug, Default)]
-struct Usage(HashMap<String, Used>);
+struct Usage(FoldMap<String, Used>);
+
+/// Node names are hashed once per pod: foldhash, not SipHash.
+type FoldMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The Node objects and what the pods on them already request.
 pub(crate) struct Nodes<'a> {
@@ -903,20 +906,20 @@ impl<'a> Nodes<'a> {
     pub fn new(cluster: &'a Cluster) -> Nodes<'a> {
         let list: Vec<(&Entry, &Node)> = cluster.all::<Node>().collect();
         let used = cluster.memo(|| {
-            let mut used: HashMap<String, Used> = HashMap::new();
-            for (_, pod) in util::pods(cluster) {
-                let Some(n) = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) else {
-                    continue;
-                };
+            // Never in parallel inside a memo: a worker waiting for its share could start
+            // another rule that asks for this same value.
+            let per_pod = util::pods(cluster).filter_map(|(_, pod)| {
+                let n = pod.spec.as_ref().and_then(|s| s.node_name.as_deref())?;
                 if matches!(util::phase(pod), "Succeeded" | "Failed") {
-                    continue;
+                    return None;
                 }
-                if !used.contains_key(n) {
-                    used.insert(n.to_string(), Used::default());
-                }
-                let Some(u) = used.get_mut(n) else { continue };
+                Some((n, tally(pod)))
+            });
+            let mut used: FoldMap<&str, Used> = FoldMap::default();
+            for (n, sums) in per_pod {
+                let u = used.entry(n).or_default();
                 u.pods += 1;
-                for (res, amount, _) in tally(pod) {
+                for (res, amount, _) in sums {
                     match u.res.get_mut(res) {
                         Some(sum) => *sum += amount,
                         None => {
@@ -925,7 +928,7 @@ impl<'a> Nodes<'a> {
                     }
                 }
             }
-            Usage(used)
+            Usage(used.into_iter().map(|(n, u)| (n.to_string(), u)).collect())
         });
         Nodes { list, used }
     }

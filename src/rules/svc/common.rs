@@ -221,6 +221,9 @@ struct IndexData {
     slices_ns: HashSet<String>,
     /// hash(namespace, Service name) → EndpointSlice entry positions.
     slices: HashMap<u64, Vec<usize>>,
+    /// Service entry position → positions in `pods` of the pods its selector matches,
+    /// found once for the four rules that ask.
+    selected: HashMap<usize, Vec<usize>>,
     /// Namespace → workloads with a labelled pod template.
     templates: HashMap<String, Vec<TemplateAt>>,
     /// hash(namespace, label key, label value) → positions in `templates[ns]`.
@@ -287,6 +290,13 @@ impl IndexData {
                 d.by_name.entry(key).or_default().push(at);
             }
         }
+        for (i, e) in cluster.of_kind_at("Service") {
+            let Some(sel) = util::typed::<Service>(e).and_then(selector_of) else {
+                continue;
+            };
+            let found = d.matching_at(cluster, ns_of(e), sel);
+            d.selected.insert(i, found);
+        }
         d.endpoints_ns = cluster
             .all::<Endpoints>()
             .map(|(e, _)| ns_of(e).to_string())
@@ -342,6 +352,35 @@ impl IndexData {
     }
 }
 
+impl IndexData {
+    /// Positions in `pods` of the pods of `ns` that carry every label of `sel`, in snapshot
+    /// order.
+    fn matching_at(&self, cluster: &Cluster, ns: &str, sel: &Selector) -> Vec<usize> {
+        // Start from the rarest label of the selector.
+        let mut best: Option<&Vec<usize>> = None;
+        for (k, v) in sel {
+            let Some(list) = self.by_label.get(&self.key(&[ns, k, v])) else {
+                return Vec::new();
+            };
+            if best.is_none_or(|b| list.len() < b.len()) {
+                best = Some(list);
+            }
+        }
+        best.into_iter()
+            .flatten()
+            .copied()
+            .filter(|&at| {
+                self.pods
+                    .get(at)
+                    .and_then(|&i| cluster.entries().get(i))
+                    .is_some_and(|e| {
+                        ns_of(e) == ns && selector_matches(sel, e.object.metadata().labels.as_ref())
+                    })
+            })
+            .collect()
+    }
+}
+
 impl<'a> Index<'a> {
     /// The index of the snapshot's pods (by namespace, label, IP and name), Endpoints,
     /// EndpointSlices and workload templates: built by the first rule that asks, shared.
@@ -379,22 +418,33 @@ impl<'a> Index<'a> {
     }
 
     /// The pods of `ns` that carry every label of `sel`, in snapshot order.
+    #[cfg(test)]
     pub fn matching(&self, ns: &str, sel: &Selector) -> Vec<(&'a Entry, &'a Pod)> {
-        // Start from the rarest label of the selector.
-        let mut best: Option<&Vec<usize>> = None;
-        for (k, v) in sel {
-            let list = match self.labelled(ns, k, v) {
-                Some(l) => l,
-                None => return Vec::new(),
-            };
-            if best.is_none_or(|b| list.len() < b.len()) {
-                best = Some(list);
-            }
+        self.data
+            .matching_at(self.cluster, ns, sel)
+            .into_iter()
+            .filter_map(|at| self.pod(at))
+            .collect()
+    }
+
+    /// Positions in the index of the pods a Service's selector matches: found once per
+    /// Service when the index was built.
+    fn selected_at(&self, svc: &Entry, sel: &Selector) -> std::borrow::Cow<'_, [usize]> {
+        match self
+            .cluster
+            .position(svc)
+            .and_then(|i| self.data.selected.get(&i))
+        {
+            Some(found) => std::borrow::Cow::Borrowed(found),
+            None => std::borrow::Cow::Owned(self.data.matching_at(self.cluster, ns_of(svc), sel)),
         }
-        best.into_iter()
-            .flatten()
+    }
+
+    /// The pods a Service selects ([`Index::matching`] of its namespace and selector).
+    pub fn selected(&self, s: &Selecting<'_>) -> Vec<(&'a Entry, &'a Pod)> {
+        self.selected_at(s.entry, s.sel)
+            .iter()
             .filter_map(|&at| self.pod(at))
-            .filter(|(e, p)| ns_of(e) == ns && selector_matches(sel, p.metadata.labels.as_ref()))
             .collect()
     }
 
@@ -524,7 +574,7 @@ impl<'a> Index<'a> {
                 evidence: Vec::new(),
             };
         }
-        self.read_pods(ns, sel, publishes_not_ready(svc))
+        self.read_pods(svc, sel, publishes_not_ready(svc))
     }
 
     /// True when [`Index::endpoints`] would read the endpoints from the pods it selects and
@@ -547,7 +597,19 @@ impl<'a> Index<'a> {
         }
         let publish_not_ready = publishes_not_ready(svc);
         let mut any = false;
-        for (_, p) in self.matching(ns, sel) {
+        for &at in self.selected_at(svc, sel).iter() {
+            // A pod that is not of note runs, is ready and is not being deleted: it is read
+            // as ready without being touched.
+            let Some(&i) = self.data.pods.get(at) else {
+                continue;
+            };
+            if !cluster.is_of_note(i) {
+                any = true;
+                continue;
+            }
+            let Some((_, p)) = self.pod(at) else {
+                continue;
+            };
             // As `read_pods` counts them.
             if gone(p) || (pod_ip(p).is_none() && util::phase(p) != "Running") {
                 continue;
@@ -661,10 +723,14 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn read_pods(&self, ns: &str, sel: &Selector, publish_not_ready: bool) -> View<'a> {
+    fn read_pods(&self, svc: &Entry, sel: &Selector, publish_not_ready: bool) -> View<'a> {
         let mut endpoints = Vec::new();
         let mut evidence = Vec::new();
-        for (e, p) in self.matching(ns, sel) {
+        for (e, p) in self
+            .selected_at(svc, sel)
+            .iter()
+            .filter_map(|&at| self.pod(at))
+        {
             // Pods without an IP (not scheduled yet) and ended pods are never endpoints.
             if gone(p) || (pod_ip(p).is_none() && util::phase(p) != "Running") {
                 continue;

@@ -59,7 +59,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
             continue;
         }
         let sel_text = selector_text(sel);
-        let matched = idx.matching(ns, sel);
+        let matched = idx.selected(&s);
         let live: Vec<_> = matched.iter().filter(|(_, p)| !common::gone(p)).collect();
         let not_ready: Vec<_> = live.iter().filter(|(_, p)| !util::pod_ready(p)).collect();
         let mut f = Finding::new(&RULE, entry.object_ref())

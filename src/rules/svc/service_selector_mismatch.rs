@@ -75,7 +75,7 @@ fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
     for s in common::selecting_services(cluster) {
         let (entry, sel, ns, name) = (s.entry, s.sel, s.ns, s.name);
-        if !idx.has_pods(ns) || !idx.matching(ns, sel).is_empty() {
+        if !idx.has_pods(ns) || !idx.selected(&s).is_empty() {
             continue;
         }
         if !idx.templates_matching(ns, sel).is_empty() {

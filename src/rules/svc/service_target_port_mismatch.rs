@@ -59,9 +59,9 @@ enum Verdict {
 fn check(cluster: &Cluster, out: &mut Findings) {
     let idx = Index::new(cluster);
     for s in common::selecting_services(cluster) {
-        let (entry, svc, sel, ns, name) = (s.entry, s.svc, s.sel, s.ns, s.name);
+        let (entry, svc, ns, name) = (s.entry, s.svc, s.ns, s.name);
         let pods: Vec<(&Entry, &Pod)> = idx
-            .matching(ns, sel)
+            .selected(&s)
             .into_iter()
             .filter(|(_, p)| !common::gone(p) && p.spec.is_some())
             .collect();
@@ -190,66 +190,86 @@ fn pod_name(e: &Entry) -> &str {
 }
 
 /// The containers that can serve a Service: the app containers and the sidecars that keep
-/// running (init containers with `restartPolicy: Always`), with their paths.
-fn serving(pod: &Pod) -> Vec<(String, &Container)> {
-    let Some(spec) = pod.spec.as_ref() else {
-        return Vec::new();
-    };
-    let mut v: Vec<(String, &Container)> = spec
-        .containers
+/// running (init containers with `restartPolicy: Always`), with where each is.
+fn serving(pod: &Pod) -> impl Iterator<Item = (ContainerAt, &Container)> {
+    let spec = pod.spec.as_ref();
+    let main = spec
+        .map(|s| s.containers.as_slice())
+        .unwrap_or_default()
         .iter()
         .enumerate()
-        .map(|(i, c)| (format!("spec.containers[{i}]"), c))
-        .collect();
-    for (i, c) in spec.init_containers.iter().flatten().enumerate() {
-        if c.restart_policy.as_deref() == Some("Always") {
-            v.push((format!("spec.initContainers[{i}]"), c));
+        .map(|(i, c)| (ContainerAt(false, i), c));
+    let sidecars = spec
+        .and_then(|s| s.init_containers.as_deref())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.restart_policy.as_deref() == Some("Always"))
+        .map(|(i, c)| (ContainerAt(true, i), c));
+    main.chain(sidecars)
+}
+
+/// Where a container is in its pod: (init container, index).
+#[derive(Clone, Copy)]
+struct ContainerAt(bool, usize);
+
+impl ContainerAt {
+    /// `spec.containers[0]`, `spec.initContainers[1]`.
+    fn path(self) -> String {
+        match self {
+            ContainerAt(false, i) => format!("spec.containers[{i}]"),
+            ContainerAt(true, i) => format!("spec.initContainers[{i}]"),
         }
     }
-    v
 }
 
 /// Declared ports of the containers that serve (path of the container, its name, the port),
 /// mesh proxies left out.
 fn declared_ports(pod: &Pod) -> Vec<(String, &str, &ContainerPort)> {
     serving(pod)
-        .into_iter()
         .filter(|(_, c)| !PROXIES.contains(&c.name.as_str()))
-        .flat_map(|(path, c)| {
+        .flat_map(|(at, c)| {
             c.ports
                 .iter()
                 .flatten()
-                .map(move |p| (path.clone(), c.name.as_str(), p))
+                .map(move |p| (at.path(), c.name.as_str(), p))
         })
         .collect()
 }
 
+/// True when a serving container other than a mesh proxy declares a port.
+fn declares_ports(pod: &Pod) -> bool {
+    serving(pod).any(|(_, c)| {
+        !PROXIES.contains(&c.name.as_str()) && c.ports.as_ref().is_some_and(|p| !p.is_empty())
+    })
+}
+
 fn verdict(entry: &Entry, pod: &Pod, target: &IntOrString) -> Verdict {
-    let all: Vec<&ContainerPort> = serving(pod)
-        .into_iter()
-        .flat_map(|(_, c)| c.ports.iter().flatten())
-        .collect();
+    let mut all = serving(pod).flat_map(|(_, c)| c.ports.iter().flatten());
     match target {
         IntOrString::Int(n) => {
-            if all.iter().any(|p| p.container_port == *n) {
+            if all.any(|p| p.container_port == *n) {
                 Verdict::Ok
-            } else if declared_ports(pod).is_empty() {
+            } else if !declares_ports(pod) {
                 Verdict::Unknown
             } else {
                 Verdict::Missing
             }
         }
         IntOrString::String(s) => {
-            if all.iter().any(|p| p.name.as_deref() == Some(s.as_str())) {
+            if all.any(|p| p.name.as_deref() == Some(s.as_str())) {
                 Verdict::Ok
             } else if from_text(entry) {
                 // Describe text prints no port names.
                 Verdict::Unknown
             } else if let Ok(n) = s.parse::<i32>() {
                 // A number written as a string still targets that port.
-                if all.iter().any(|p| p.container_port == n) {
+                if serving(pod)
+                    .flat_map(|(_, c)| c.ports.iter().flatten())
+                    .any(|p| p.container_port == n)
+                {
                     Verdict::Ok
-                } else if declared_ports(pod).is_empty() {
+                } else if !declares_ports(pod) {
                     Verdict::Unknown
                 } else {
                     Verdict::Missing

@@ -16,12 +16,14 @@ pub(crate) static RULES: &[&Rule] = &[&rollout_stuck::RULE];
 /// Kind, namespace and name of a workload.
 pub(crate) type WorkloadKey = (String, String, String);
 
-/// The pods of every workload, found by owner chain (Pod → ReplicaSet → Deployment), built
-/// once. A pod whose ReplicaSet is not in the snapshot (describe text of a Deployment and its
-/// pods only) goes to the Deployment named by the ReplicaSet's name without its hash.
+/// The pods of note of every workload ([`Cluster::pods_of_note`]: every pod that is not
+/// available, [`pod_unavailable`], is one), found by owner chain (Pod → ReplicaSet →
+/// Deployment), built once. A pod whose ReplicaSet is not in the snapshot (describe text of a
+/// Deployment and its pods only) goes to the Deployment named by the ReplicaSet's name
+/// without its hash.
 pub(crate) fn pods_by_workload(cluster: &Cluster) -> HashMap<WorkloadKey, Vec<(&Entry, &Pod)>> {
     let mut out: HashMap<WorkloadKey, Vec<(&Entry, &Pod)>> = HashMap::new();
-    for (entry, pod) in cluster.all::<Pod>() {
+    for (entry, pod) in cluster.pods_of_note() {
         let ns = pod.metadata.namespace.as_deref().unwrap_or("");
         let key = match util::workload_of(cluster, entry) {
             Some(w) => Some((
