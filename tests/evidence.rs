@@ -7,17 +7,10 @@ mod common;
 
 use ktriage::report::locate::Located;
 use ktriage::rules::At;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn cases() -> Vec<Vec<PathBuf>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = vec![vec![root.join("testdata/demo/fastapi-k8s-bundle.tar.gz")]];
-    out.extend(
-        common::rule_cases()
-            .iter()
-            .map(|(_, _, dir)| common::case_inputs(dir)),
-    );
-    out
+    common::demo_and_fixtures()
 }
 
 /// The last key of a field path (`reason` of `...terminated.reason`, `app.kubernetes.io/name`
@@ -154,18 +147,12 @@ fn human_labels_land_on_the_cited_line_and_column() {
 #[test]
 fn kept_texts_cite_as_the_files_do() {
     let mut cases = cases();
-    for rel in [
+    cases.extend(common::realworld_snapshots(&[
         "troubleshoot",
         "support-bundle-kit",
         "must-gather-clean",
         "holmesgpt",
-    ] {
-        if let Some(p) = common::realworld(rel) {
-            for e in std::fs::read_dir(p).unwrap().flatten() {
-                cases.push(vec![e.path()]);
-            }
-        }
-    }
+    ]));
     let (mut places, mut kept) = (0, 0);
     for inputs in cases {
         let Ok(s) = ktriage::load(&inputs, &Default::default()) else {

@@ -5,34 +5,18 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn cases() -> Vec<Vec<PathBuf>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = vec![vec![root.join("testdata/demo/fastapi-k8s-bundle.tar.gz")]];
-    out.extend(
-        common::rule_cases()
-            .iter()
-            .map(|(_, _, dir)| common::case_inputs(dir)),
-    );
-    for rel in [
+    let mut out = common::demo_and_fixtures();
+    out.extend(common::realworld_snapshots(&[
         "troubleshoot",
         "support-bundle-kit",
         "must-gather-clean",
         "must-gather-explorer",
         "omc",
         "holmesgpt",
-    ] {
-        if let Some(p) = common::realworld(rel) {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-                .unwrap()
-                .flatten()
-                .map(|e| e.path())
-                .collect();
-            entries.sort();
-            out.extend(entries.into_iter().map(|e| vec![e]));
-        }
-    }
+    ]));
     out
 }
 

@@ -59,3 +59,30 @@ pub fn case_inputs(dir: &Path) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// The demo bundle and every rule fixture case, each as the inputs of one run.
+pub fn demo_and_fixtures() -> Vec<Vec<PathBuf>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = vec![vec![root.join("testdata/demo/fastapi-k8s-bundle.tar.gz")]];
+    out.extend(rule_cases().iter().map(|(_, _, dir)| case_inputs(dir)));
+    out
+}
+
+/// Every entry of these folders of `../shared/realworld/` (the absent ones skipped), each as
+/// the input of one run, in name order.
+pub fn realworld_snapshots(folders: &[&str]) -> Vec<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for rel in folders {
+        if let Some(p) = realworld(rel) {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            entries.sort();
+            out.extend(entries.into_iter().map(|e| vec![e]));
+        }
+    }
+    out
+}
