@@ -339,8 +339,8 @@ impl Cluster {
         c
     }
 
-    /// The pods that show trouble ([`triage::pod_shows_trouble`]) or that an event other than
-    /// a routine one is about, in snapshot order.
+    /// By position in `entries`: true for each pod that shows trouble
+    /// ([`triage::pod_shows_trouble`]) or that an event other than a routine one is about.
     fn note_pods(&self) -> Vec<bool> {
         let pods = self.by_kind.get("Pod").map_or(&[][..], Vec::as_slice);
         // Each pod's status is read once, on every core: the rules that look only at these
@@ -403,7 +403,7 @@ impl Cluster {
 
     /// True when the pod at this position of [`Cluster::entries`] is one of
     /// [`Cluster::pods_of_note`]; false for a healthy pod, which runs, is ready and is not
-    /// being deleted.
+    /// being deleted (and for a position that holds no pod).
     pub fn is_of_note(&self, at: usize) -> bool {
         self.noted.get(at).copied().unwrap_or(true)
     }
