@@ -40,6 +40,107 @@ pub struct KeptText {
     pub complete_to: usize,
     /// The bytes.
     pub bytes: Box<[u8]>,
+    /// Lines left out of the middle of `metadata.managedFields`, when they were.
+    pub hole: Option<Hole>,
+}
+
+/// Whole lines left out of the middle of a kept object's `managedFields` (often half of an
+/// object, never cited), replaced by a line of brackets so that a JSON walk still steps over
+/// the list. Lines on each side of it are kept, more than a report shows around a field, so
+/// that no context reaches into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hole {
+    /// Where the replacing line starts in [`KeptText::bytes`] (where the lines left out
+    /// started).
+    pub at: usize,
+    /// Length of the replacing line, its newline included.
+    pub filler: usize,
+    /// Bytes of the file left out.
+    pub removed: usize,
+    /// Newlines left out, less the replacing line's.
+    pub lines: u64,
+}
+
+/// Lines kept on each side of a [`Hole`], inside `managedFields`.
+const HOLE_MARGIN_LINES: usize = 16;
+
+/// Smallest hole worth making, in bytes.
+const HOLE_MIN: usize = 4096;
+
+/// The lines of a JSON object's `managedFields` that can be left out, as a file range of whole
+/// lines, with the line of brackets that stands for them; `obj` is the object's text and
+/// `start` its offset in the file.
+fn managed_hole(obj: &[u8], start: usize) -> Option<(usize, usize, Vec<u8>)> {
+    let top = json::blank_end(obj, 0);
+    let (_, metadata) = json::json_member(obj, top, "metadata")?;
+    let (_, value) = json::json_member(obj, metadata, "managedFields")?;
+    if obj.get(value) != Some(&b'[') {
+        return None;
+    }
+    let close = json::matching_close(obj, value)?;
+    // After the line of `[` and HOLE_MARGIN_LINES more.
+    let mut hs = value;
+    for _ in 0..=HOLE_MARGIN_LINES {
+        hs += memchr::memchr(b'\n', &obj[hs..close])? + 1;
+    }
+    // Before the line of `]` and the HOLE_MARGIN_LINES lines above it.
+    let mut he = memchr::memrchr(b'\n', &obj[..close])? + 1;
+    for _ in 0..HOLE_MARGIN_LINES {
+        he = memchr::memrchr(b'\n', &obj[..he.checked_sub(1)?])? + 1;
+    }
+    if he < hs + HOLE_MIN {
+        return None;
+    }
+    // The depth of `{` and of `[` at each end, from the list's `[`: a walk that steps over a
+    // value counts the brackets of its opening kind, so the replacing line must leave both
+    // where the lines it stands for left them. Openers come first, so that no depth falls to
+    // zero on the way.
+    let depth = |to: usize| -> Option<(i64, i64)> {
+        let (mut curly, mut square) = (0i64, 0i64);
+        let mut i = value;
+        while i < to {
+            i += memchr::memchr3(b'"', b'{', b'[', &obj[i..to])
+                .map_or(to - i, |k| k)
+                .min(memchr::memchr2(b'}', b']', &obj[i..to]).unwrap_or(to - i));
+            match obj.get(i) {
+                Some(b'"') if i < to => {
+                    let mut j = i + 1;
+                    loop {
+                        j += memchr::memchr2(b'"', b'\\', &obj[j..])?;
+                        if obj[j] == b'\\' {
+                            j += 2;
+                        } else {
+                            break;
+                        }
+                    }
+                    i = j + 1;
+                }
+                Some(c) if i < to => {
+                    match c {
+                        b'{' => curly += 1,
+                        b'}' => curly -= 1,
+                        b'[' => square += 1,
+                        _ => square -= 1,
+                    }
+                    i += 1;
+                }
+                _ => break,
+            }
+        }
+        // A string running across an end: not a place to cut.
+        (i == to).then_some((curly, square))
+    };
+    let ((c1, s1), (c2, s2)) = (depth(hs)?, depth(he)?);
+    if s1 < 1 || s2 < 1 {
+        return None;
+    }
+    let mut filler = Vec::new();
+    filler.extend(std::iter::repeat_n(b'{', (c2 - c1).max(0) as usize));
+    filler.extend(std::iter::repeat_n(b'[', (s2 - s1).max(0) as usize));
+    filler.extend(std::iter::repeat_n(b'}', (c1 - c2).max(0) as usize));
+    filler.extend(std::iter::repeat_n(b']', (s1 - s2).max(0) as usize));
+    filler.push(b'\n');
+    Some((start + hs, start + he, filler))
 }
 
 /// The kept texts of a snapshot, by file (index into the ledger) and first byte of the object.
@@ -227,13 +328,36 @@ pub(crate) fn cut(
                 }
             }
         }
-        if !budget.take(hi - lo) {
+        // A whole JSON object leaves out the middle of its `managedFields`.
+        let hole = if end - start > HOLE_MIN && text.get(start) == Some(&b'{') {
+            managed_hole(&text[start..end], start)
+        } else {
+            None
+        };
+        let kept_len = hi - lo - hole.as_ref().map_or(0, |(hs, he, f)| he - hs - f.len());
+        if !budget.take(kept_len) {
             continue;
         }
         let (base, column) = if lo == from {
             (base, column)
         } else {
             (base + bytecount::count(&text[from..lo], b'\n') as u64, 0)
+        };
+        let (bytes, hole) = match hole {
+            Some((hs, he, filler)) => {
+                let mut b = Vec::with_capacity(kept_len);
+                b.extend_from_slice(&text[lo..hs]);
+                b.extend_from_slice(&filler);
+                b.extend_from_slice(&text[he..hi]);
+                let hole = Hole {
+                    at: hs - lo,
+                    filler: filler.len(),
+                    removed: he - hs,
+                    lines: bytecount::count(&text[hs..he], b'\n') as u64 - 1,
+                };
+                (b.into_boxed_slice(), Some(hole))
+            }
+            None => (text[lo..hi].into(), None),
         };
         out.push((
             start,
@@ -242,7 +366,8 @@ pub(crate) fn cut(
                 base,
                 column,
                 complete_to: end,
-                bytes: text[lo..hi].into(),
+                bytes,
+                hole,
             },
         ));
     }
@@ -373,5 +498,46 @@ mod tests {
         let budget = Budget::new(all[0].1.bytes.len());
         assert_eq!(cut(text, spans, &budget).len(), 1);
         assert_eq!(budget.refused(), 2);
+    }
+
+    #[test]
+    fn managed_fields_are_left_out_and_still_stepped_over() {
+        let mut managers = Vec::new();
+        for i in 0..3 {
+            let mut f = serde_json::Map::new();
+            for j in 0..60 {
+                f.insert(
+                    format!("k:{{\"name\":\"c{j}]\"}}"),
+                    serde_json::json!({"f:a": {}, "f:b": [{"f:c": {}}]}),
+                );
+            }
+            managers.push(serde_json::json!({"manager": format!("m{i}"), "fieldsV1": f}));
+        }
+        let obj = serde_json::json!({
+            "metadata": {"labels": {"a": "b"}, "managedFields": managers, "name": "x"},
+            "status": {"phase": "Running"},
+        });
+        let text = serde_json::to_string_pretty(&obj).unwrap();
+        let b = text.as_bytes();
+        let (hs, he, filler) = managed_hole(b, 0).expect("a hole");
+        assert_eq!(b[hs - 1], b'\n');
+        assert_eq!(b[he - 1], b'\n');
+        let mut kept = b[..hs].to_vec();
+        kept.extend_from_slice(&filler);
+        kept.extend_from_slice(&b[he..]);
+        assert!(kept.len() * 4 < b.len(), "most of the text is left out");
+        // A walk steps over the list (and over `metadata`, by its braces) as in the whole text.
+        let top = json::blank_end(&kept, 0);
+        let (_, status) = json::json_member(&kept, top, "status").expect("status");
+        let (_, whole) = json::json_member(b, 0, "status").expect("status");
+        assert_eq!(&kept[status..], &b[whole..]);
+        let (_, metadata) = json::json_member(&kept, top, "metadata").expect("metadata");
+        let (name, _) = json::json_member(&kept, metadata, "name").expect("name");
+        assert_eq!(&kept[name..name + 6], b"\"name\"");
+        // Too small a list is kept whole.
+        let small = serde_json::json!({"metadata": {"managedFields": [{"manager": "m"}]}});
+        assert!(
+            managed_hole(serde_json::to_string_pretty(&small).unwrap().as_bytes(), 0).is_none()
+        );
     }
 }

@@ -69,6 +69,8 @@ pub struct Lines<'t> {
     base: u64,
     /// `before[i]`: the newlines in `text[..i * BLOCK]`.
     before: Vec<u64>,
+    /// Lines a kept text left out: from this offset on, that many more lines are before.
+    skipped: Option<(usize, u64)>,
 }
 
 /// Bytes per block of the line index.
@@ -94,14 +96,24 @@ impl<'t> Lines<'t> {
             n += newlines(chunk);
             before.push(n);
         }
-        Lines { text, base, before }
+        Lines {
+            text,
+            base,
+            before,
+            skipped: None,
+        }
     }
 
     /// The 1-based line of byte `offset`.
     fn line_of(&self, offset: usize) -> u64 {
         let offset = offset.min(self.text.len());
         let block = offset / BLOCK;
-        self.base
+        let skipped = match self.skipped {
+            Some((from, n)) if offset >= from => n,
+            _ => 0,
+        };
+        skipped
+            + self.base
             + self.before[block.min(self.before.len() - 1)]
             + newlines(&self.text[block * BLOCK..offset])
             + 1
@@ -119,6 +131,8 @@ pub struct Window<'t> {
     lines: Lines<'t>,
     /// Characters between the start of its line and `text[0]` (0 when a line starts there).
     column: u64,
+    /// Lines of the file `text` leaves out (a kept text's `managedFields`).
+    hole: Option<kept::Hole>,
 }
 
 impl<'t> Window<'t> {
@@ -129,16 +143,20 @@ impl<'t> Window<'t> {
             at: 0,
             lines: Lines::new(text),
             column: 0,
+            hole: None,
         }
     }
 
     /// The text of an object kept from the first read.
     fn kept(k: &'t KeptText) -> Window<'t> {
+        let mut lines = Lines::after(&k.bytes, k.base);
+        lines.skipped = k.hole.map(|h| (h.at + h.filler, h.lines));
         Window {
             text: &k.bytes,
             at: k.at,
-            lines: Lines::after(&k.bytes, k.base),
+            lines,
             column: k.column,
+            hole: k.hole,
         }
     }
 
@@ -149,9 +167,14 @@ impl<'t> Window<'t> {
 
     /// The position in `text` of byte `offset` of the file, if the window holds it.
     fn local(&self, offset: usize) -> Option<usize> {
-        offset
-            .checked_sub(self.at)
-            .filter(|&o| o <= self.text.len())
+        let o = offset.checked_sub(self.at)?;
+        let o = match self.hole {
+            Some(h) if o >= h.at + h.removed => o - h.removed + h.filler,
+            // Inside the lines left out.
+            Some(h) if o >= h.at => return None,
+            _ => o,
+        };
+        (o <= self.text.len()).then_some(o)
     }
 }
 
@@ -398,6 +421,7 @@ fn windows(
             at: o.at + skip,
             lines: Lines::after(text, base),
             column,
+            hole: None,
         };
         found(o.index, &window);
     };
@@ -489,7 +513,7 @@ fn kept_text<'s>(s: &'s Snapshot, e: &Evidence) -> Option<&'s KeptText> {
         return None;
     };
     let k = s.ingested.kept.texts.get(&(e.file, start))?;
-    if k.at > start {
+    if k.at > start || (k.hole.is_some() && path.contains("managedFields")) {
         return None;
     }
     if end <= k.complete_to {
