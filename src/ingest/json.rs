@@ -576,7 +576,7 @@ pub(crate) fn skip_value(b: &[u8], i: usize) -> usize {
 }
 
 /// End of the JSON string starting at `i` (one past the closing quote).
-fn skip_string(b: &[u8], i: usize) -> usize {
+pub(crate) fn skip_string(b: &[u8], i: usize) -> usize {
     let mut j = i + 1;
     while let Some(k) = b
         .get(j..)

@@ -103,18 +103,7 @@ fn managed_hole(obj: &[u8], start: usize) -> Option<(usize, usize, Vec<u8>)> {
                 .map_or(to - i, |k| k)
                 .min(memchr::memchr2(b'}', b']', &obj[i..to]).unwrap_or(to - i));
             match obj.get(i) {
-                Some(b'"') if i < to => {
-                    let mut j = i + 1;
-                    loop {
-                        j += memchr::memchr2(b'"', b'\\', &obj[j..])?;
-                        if obj[j] == b'\\' {
-                            j += 2;
-                        } else {
-                            break;
-                        }
-                    }
-                    i = j + 1;
-                }
+                Some(b'"') if i < to => i = json::skip_string(obj, i),
                 Some(c) if i < to => {
                     match c {
                         b'{' => curly += 1,
