@@ -5,25 +5,39 @@
 //! What is hidden (always, with or without `--redact`):
 //! - values of keys that look secret (`password: x`, `"apiToken": "x"`, `DB_PASSWORD=x`,
 //!   `--client-secret=x`), and the `value` of an env entry whose `name` looks secret, in JSON,
-//!   YAML, `kubectl describe` and log text;
+//!   YAML, `kubectl describe` and log text; also when the value is a block scalar
+//!   (`password: |`) or was folded onto the next line of a long YAML string;
 //! - the `kubectl.kubernetes.io/last-applied-configuration` annotation, which repeats a whole
 //!   object (a Secret's data, a pod's env values);
-//! - bearer tokens, JSON Web Tokens, passwords in URLs (`postgres://user:x@db`) and the body of
-//!   PEM private keys.
+//! - bearer tokens, basic credentials (`Authorization: Basic ...`), JSON Web Tokens, passwords
+//!   in URLs (`postgres://user:x@db`) and the body of PEM private keys, also when the key's
+//!   begin line lies before the lines shown;
+//! - every value of a Secret's text a report shows: the cited line of a Secret keeps its keys
+//!   ([`hide_secret_members`]), and the parts of a Secret that stand next to other evidence
+//!   are hidden whole ([`hide_secret_text`]).
 //!
 //! Masks contain no quotes or backslashes, so JSON and SARIF reports stay valid.
 
 /// What replaces a hidden value.
 pub const HIDDEN: &str = "<hidden>";
 
-/// Hides secret values in lines of one text read in order. `pending` carries, from one line to
-/// the next, that an env entry's `name` looked secret, so its `value` on a following line is
-/// hidden too; `pem` that a private key's body is being read.
+/// Hides secret values in lines of one text read in order. It carries from one line to the
+/// next what a line alone cannot tell: that an env entry's `name` looked secret (its `value`
+/// on a following line is hidden too), that a private key's body is being read, that a secret
+/// block scalar goes on (`password: |`, the last-applied annotation), and that a value was
+/// folded onto the next line (`password:` or `Bearer` ending a line).
 #[derive(Debug, Default, Clone)]
 pub struct Scrubber {
+    /// Lines left in which an env entry's `value` is hidden.
     pending: u8,
+    /// Inside a private key's body.
     pem: bool,
-    applied: bool,
+    /// Inside a secret block scalar: lines indented deeper than this are hidden.
+    block: Option<usize>,
+    /// The line before ended where a secret value starts (at this indent): the first word of
+    /// a line indented as much or more, and not at the margin (a long YAML string folded), is
+    /// that value.
+    dangling: Option<usize>,
 }
 
 impl Scrubber {
@@ -34,9 +48,16 @@ impl Scrubber {
 
     /// One line, with its secrets hidden.
     pub fn line(&mut self, line: &str) -> String {
-        // The YAML block holding the last-applied JSON.
-        if std::mem::take(&mut self.applied) {
-            return format!("{}{HIDDEN}", &line[..line.len() - line.trim_start().len()]);
+        let depth = indent(line).len();
+        // The content of a secret block scalar (`password: |`, the last-applied JSON).
+        if let Some(block) = self.block {
+            if line.trim().is_empty() {
+                return line.to_string();
+            }
+            if depth > block {
+                return format!("{}{HIDDEN}", indent(line));
+            }
+            self.block = None;
         }
         if self.pem {
             if line.contains("-----END") {
@@ -45,10 +66,18 @@ impl Scrubber {
             }
             return HIDDEN.to_string();
         }
+        let dangling = std::mem::take(&mut self.dangling).is_some_and(|d| depth > 0 && depth >= d);
         if is_blob(line) {
-            let indent = &line[..line.len() - line.trim_start().len()];
-            return format!("{indent}{HIDDEN}");
+            return format!("{}{HIDDEN}", indent(line));
         }
+        let folded;
+        let line = match dangling.then(|| hide_first_word(line)).flatten() {
+            Some(l) => {
+                folded = l;
+                folded.as_str()
+            }
+            None => line,
+        };
         let mut out = scrub(line);
         let begin = out
             .find("-----BEGIN")
@@ -76,16 +105,16 @@ impl Scrubber {
                     self.pending = if secret_key(&value) { 3 } else { 0 };
                 }
                 "value" if self.pending > 0 => {
-                    if !value.is_empty() && value != HIDDEN {
+                    if is_block_start(&value) {
+                        self.block = Some(depth);
+                    } else if !value.is_empty() && value != HIDDEN {
                         out.replace_range(range.clone(), HIDDEN);
                         from = range.start + HIDDEN.len();
                     }
                     self.pending = 0;
                 }
-                k if k.ends_with("last-applied-configuration")
-                    && matches!(value.as_str(), "|" | ">" | "|-" | ">-") =>
-                {
-                    self.applied = true;
+                k if (k.ends_with(LAST_APPLIED) || secret_key(k)) && is_block_start(&value) => {
+                    self.block = Some(depth);
                 }
                 _ => {}
             }
@@ -96,8 +125,192 @@ impl Scrubber {
         if !seen_name && self.pending > 0 {
             self.pending -= 1;
         }
+        if self.block.is_none() && !self.pem && ends_open(&out) {
+            self.dangling = Some(depth);
+        }
         out
     }
+}
+
+/// The annotation `kubectl apply` writes: the whole object as applied, secrets included.
+const LAST_APPLIED: &str = "last-applied-configuration";
+
+/// A YAML block scalar's indicator (`|`, `>-`...): the value is on the lines below.
+fn is_block_start(value: &str) -> bool {
+    matches!(value, "|" | ">" | "|-" | ">-" | "|+" | ">+")
+}
+
+/// The leading blanks of a line.
+fn indent(line: &str) -> &str {
+    &line[..line.len() - line.trim_start().len()]
+}
+
+/// Whether a line ends where a secret value should follow: `password:` (a long YAML string
+/// folded onto the next line), `Authorization: Bearer`.
+fn ends_open(line: &str) -> bool {
+    let t = line.trim_end();
+    if let Some(k) = t.strip_suffix(':') {
+        let k = k.trim_end_matches(['"', '\'']);
+        let start = k.bytes().rposition(|c| !is_key(c)).map_or(0, |i| i + 1);
+        return secret_key(&k[start..]);
+    }
+    let last = t.rsplit(char::is_whitespace).next().unwrap_or("");
+    last.eq_ignore_ascii_case("bearer") || last.eq_ignore_ascii_case("basic")
+}
+
+/// The line with its first word hidden, when that word is a value carried over from the line
+/// before (not a key, a list item or a comment).
+fn hide_first_word(line: &str) -> Option<String> {
+    let t = line.trim_start();
+    let first = t.split_whitespace().next()?;
+    if first.ends_with(':') || first.starts_with(['-', '#', '<']) || first.contains("\":") {
+        return None;
+    }
+    let at = line.len() - t.len();
+    let b = t.as_bytes();
+    let len = match b[0] {
+        q @ (b'"' | b'\'') => t[1..].find(q as char).map_or(t.len(), |e| e + 2),
+        _ => b
+            .iter()
+            .position(|c| matches!(c, b' ' | b'\t' | b',' | b'"' | b'\'' | b';' | b')' | b'}'))
+            .unwrap_or(b.len()),
+    };
+    (len > 0).then(|| format!("{}{HIDDEN}{}", &line[..at], &t[len..]))
+}
+
+/// Hides secrets in lines read in order, as one text: each line as [`Scrubber::line`] hides
+/// it, and the body of a private key whose begin line came before the first line (a window
+/// into a longer text): seen from its end line, back to the first line that is not base64.
+pub fn scrub_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut s = Scrubber::new();
+    let mut raw: Vec<&str> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for l in lines {
+        let in_key = s.pem;
+        let shown = s.line(l);
+        let end = l
+            .find("-----END")
+            .is_some_and(|p| l[p..].contains("PRIVATE KEY-----"));
+        if end && !in_key && !l.contains("-----BEGIN") {
+            for j in (0..raw.len()).rev() {
+                // The blank line below an encrypted key's headers.
+                let blank = raw[j].trim().is_empty()
+                    && j > 0
+                    && raw[j - 1].trim_start().starts_with("DEK-Info:");
+                if blank {
+                    continue;
+                }
+                if !is_key_body(raw[j]) {
+                    break;
+                }
+                out[j] = format!("{}{HIDDEN}", indent(raw[j]));
+            }
+        }
+        raw.push(l);
+        out.push(shown);
+    }
+    out
+}
+
+/// A line of a PEM body: base64 only, or one of the headers of an encrypted key.
+fn is_key_body(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty()
+        && (t
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(&c))
+            || t.starts_with("Proc-Type:")
+            || t.starts_with("DEK-Info:"))
+}
+
+/// A part of a Secret's text shown only because it stands next to other evidence (a List or
+/// a line that holds several objects): every value hidden, and the lines that hold no
+/// `key: value` (a block's content, a blob, a bare key) hidden whole.
+pub fn hide_secret_text(text: &str) -> String {
+    text.split('\n')
+        .map(|l| {
+            let shown = hide_values(l);
+            if shown == l && l.bytes().any(|c| c.is_ascii_alphanumeric()) {
+                format!("{}{HIDDEN}", indent(l))
+            } else {
+                shown
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The line a Secret is cited at, with every value of its `data` and `stringData` hidden when
+/// they stand on that line too (JSON written on one line, flow YAML).
+pub fn hide_secret_members(line: &str) -> String {
+    let mut out = line.to_string();
+    let mut from = 0;
+    while let Some(open) = next_data_member(&out, from) {
+        let close = closing_brace(&out, open).unwrap_or(out.len());
+        let inner = hide_values(&out[open + 1..close]);
+        out.replace_range(open + 1..close, &inner);
+        from = open + 1 + inner.len();
+    }
+    out
+}
+
+/// The byte of the `{` that opens the next `data` or `stringData` member at or after `from`.
+fn next_data_member(line: &str, from: usize) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut first: Option<usize> = None;
+    for key in ["data", "stringData"] {
+        let mut i = from;
+        while let Some(p) = line.get(i..).and_then(|r| r.find(key)) {
+            let at = i + p;
+            i = at + key.len();
+            if at > 0 && is_key(b[at - 1]) {
+                continue;
+            }
+            let mut j = at + key.len();
+            if b.get(j) == Some(&b'"') {
+                j += 1;
+            }
+            while b.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            if b.get(j) != Some(&b':') {
+                continue;
+            }
+            j += 1;
+            while b.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            if b.get(j) == Some(&b'{') {
+                first = Some(first.map_or(j, |f| f.min(j)));
+                break;
+            }
+        }
+    }
+    first
+}
+
+/// The `}` that closes the `{` at `open`, skipping strings.
+fn closing_brace(line: &str, open: usize) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut depth = 0usize;
+    let mut i = open;
+    let mut in_string = false;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'{' if !in_string => depth += 1,
+            b'}' if !in_string => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Every value of a line hidden (a line of a Secret's data).
@@ -135,11 +348,7 @@ pub fn scrub_text(text: &str) -> String {
     if !text.contains('\n') {
         return Scrubber::new().line(text);
     }
-    let mut s = Scrubber::new();
-    text.split('\n')
-        .map(|l| s.line(l))
-        .collect::<Vec<_>>()
-        .join("\n")
+    scrub_lines(text.split('\n')).join("\n")
 }
 
 /// Whether a key names a secret: `password`, `DB_PASSWORD`, `apiToken`, `client-secret`,
@@ -231,6 +440,12 @@ fn scrub(line: &str) -> String {
     while i < b.len() {
         let boundary = i == 0 || !is_word(b[i - 1]);
         if boundary {
+            if let Some(n) = basic(&line[i..]) {
+                out.push_str(&line[i..i + "basic ".len()]);
+                out.push_str(HIDDEN);
+                i += n;
+                continue;
+            }
             if let Some(n) = bearer(&line[i..]) {
                 out.push_str("Bearer ");
                 out.push_str(HIDDEN);
@@ -266,10 +481,18 @@ fn hide_pairs(line: &str) -> String {
     let mut out = line.to_string();
     let mut from = 0;
     while let Some((key, range)) = next_pair(&out, from) {
-        let hide = key.ends_with("last-applied-configuration") || secret_key(key);
+        let applied = key.ends_with(LAST_APPLIED);
         let value = &out[range.clone()];
+        if applied && value == "{" {
+            // The annotation's JSON unquoted (as `kubectl describe` would print it): all of
+            // the rest of the line.
+            out.replace_range(range.start.., HIDDEN);
+            break;
+        }
+        let hide = applied || secret_key(key);
         let trivial = value.is_empty()
-            || matches!(value, "true" | "false" | "null" | "{" | "[" | "|" | ">" | "''")
+            || matches!(value, "true" | "false" | "null" | "{" | "[" | "''")
+            || is_block_start(value)
             || value == HIDDEN
             // `<set to the key 'password' in secret 'db'>` (describe): a reference.
             || value.starts_with('<');
@@ -379,7 +602,8 @@ fn url_password(s: &str) -> Option<(usize, usize)> {
     (at > colon + 1).then_some((colon + 1, at))
 }
 
-/// `Bearer <token>` (any case), the token at least 8 characters: its length.
+/// `Bearer <token>` (any case), the token at least 8 characters (or cut short by `…` or
+/// `...` where a report quotes a longer text): its length.
 pub fn bearer(s: &str) -> Option<usize> {
     let head = s.get(..7)?;
     if !head.eq_ignore_ascii_case("bearer ") {
@@ -389,7 +613,34 @@ pub fn bearer(s: &str) -> Option<usize> {
         .bytes()
         .take_while(|c| c.is_ascii_alphanumeric() || b"-._~+/=".contains(c))
         .count();
-    (token >= 8 && !s[7..].starts_with(HIDDEN)).then_some(7 + token)
+    let long = token >= 8 || (token > 0 && is_cut(&s[7 + token..]));
+    (long && !s[7..].starts_with(HIDDEN)).then_some(7 + token)
+}
+
+/// `Basic <base64 of user:password>` (any case): its length. The credentials are base64 at
+/// least 8 characters long, a multiple of 4, with a digit, `+`, `/`, `=` or both cases, so
+/// that words (`Basic authentication`) are not taken for them.
+pub fn basic(s: &str) -> Option<usize> {
+    let head = s.get(..6)?;
+    if !head.eq_ignore_ascii_case("basic ") {
+        return None;
+    }
+    let rest = &s[6..];
+    let n = rest
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || b"+/=".contains(c))
+        .count();
+    let t = &rest.as_bytes()[..n];
+    let mixed =
+        t.iter().any(|c| c.is_ascii_uppercase()) && t.iter().any(|c| c.is_ascii_lowercase());
+    let marked = t.iter().any(|c| c.is_ascii_digit() || b"+/=".contains(c));
+    let credentials = n >= 8 && n % 4 == 0 && (mixed || marked);
+    (credentials || (n > 0 && is_cut(&rest[n..]))).then_some(6 + n)
+}
+
+/// Whether a text starts with the mark of a quote cut short.
+fn is_cut(s: &str) -> bool {
+    s.starts_with('…') || s.starts_with("...")
 }
 
 /// A JSON Web Token: three base64url parts, the first starting `eyJ`: its length.
@@ -535,11 +786,52 @@ mod tests {
 
     #[test]
     fn hides_private_keys() {
-        // A text that starts inside the key: its end line starts nothing.
+        // A text that starts inside the key: its end line starts nothing, and the body above
+        // it (base64 lines, however short) is hidden back to the first line that is not.
         assert_eq!(
             scrub_text("abcd\n-----END RSA PRIVATE KEY-----\nafter"),
-            "abcd\n-----END RSA PRIVATE KEY-----\nafter"
+            "<hidden>\n-----END RSA PRIVATE KEY-----\nafter"
         );
+        assert_eq!(
+            scrub_text(
+                "INFO key loaded\n  KQIDAQAB\n  3Q==\n  -----END PRIVATE KEY-----\nFATAL x not set"
+            ),
+            "INFO key loaded\n  <hidden>\n  <hidden>\n  -----END PRIVATE KEY-----\nFATAL x not set"
+        );
+        // Encrypted keys carry headers in their body.
+        assert_eq!(
+            scrub_lines([
+                "Proc-Type: 4,ENCRYPTED",
+                "DEK-Info: AES-128-CBC,3F17F5316E2BAC89",
+                "",
+                "x1y2",
+                "-----END EC PRIVATE KEY-----"
+            ]),
+            [
+                "<hidden>",
+                "<hidden>",
+                "",
+                "<hidden>",
+                "-----END EC PRIVATE KEY-----"
+            ]
+        );
+        // A certificate's end is not a key's: nothing above it is touched.
+        assert_eq!(
+            scrub_text("abcd\n-----END CERTIFICATE-----"),
+            "abcd\n-----END CERTIFICATE-----"
+        );
+        for kind in [
+            "RSA PRIVATE KEY",
+            "OPENSSH PRIVATE KEY",
+            "PRIVATE KEY",
+            "EC PRIVATE KEY",
+        ] {
+            let pem = format!("-----BEGIN {kind}-----\nAAAA\nBBBB==\n-----END {kind}-----\nafter");
+            assert_eq!(
+                scrub_text(&pem),
+                format!("-----BEGIN {kind}-----<hidden>\n<hidden>\n<hidden>\n-----END {kind}-----\nafter")
+            );
+        }
         let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabcd\n-----END RSA PRIVATE KEY-----\nafter";
         assert_eq!(
             scrub_text(pem),
@@ -551,5 +843,110 @@ mod tests {
             ),
             r#""tls.key": "-----BEGIN PRIVATE KEY-----<hidden>-----END PRIVATE KEY-----\n""#
         );
+    }
+
+    #[test]
+    fn hides_basic_credentials() {
+        let t = |s: &str| Scrubber::new().line(s);
+        assert_eq!(
+            t("Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l"),
+            "Authorization: Basic <hidden>"
+        );
+        assert_eq!(
+            t(r#""Proxy-Authorization":"basic dXNlcjpodW50ZXIy","x":1"#),
+            r#""Proxy-Authorization":"basic <hidden>","x":1"#
+        );
+        // Words are not credentials.
+        for kept in [
+            "Basic authentication failed",
+            "WWW-Authenticate: Basic realm=\"registry\"",
+            "Basic auth",
+        ] {
+            assert_eq!(t(kept), kept);
+        }
+        // A quote cut short inside the token.
+        assert_eq!(t("sent Bearer abc…"), "sent Bearer <hidden>…");
+        assert_eq!(t("sent Basic dX..."), "sent Basic <hidden>...");
+    }
+
+    #[test]
+    fn hides_values_folded_onto_the_next_line() {
+        let event = "  message: 'Liveness probe failed: FATAL: bad password for user app, password:\n    hunter2 (retry) Authorization: Bearer\n    abcdef123456'\n  metadata:";
+        assert_eq!(
+            scrub_text(event),
+            "  message: 'Liveness probe failed: FATAL: bad password for user app, password:\n    <hidden> (retry) Authorization: Bearer\n    <hidden>'\n  metadata:"
+        );
+        // A YAML value on the next line.
+        assert_eq!(scrub_text("password:\n  hunter2"), "password:\n  <hidden>");
+        // A secret-looking key over a mapping or a list: its keys and items stay.
+        for kept in [
+            "  - secret:\n      secretName: db-creds",
+            "credentials:\n- name: app",
+            "    creds:\n      Type:        Secret (a volume populated by a Secret)",
+            // A log line ending so, then a line no deeper: not a folded value.
+            "INFO enter token:\nINFO next step",
+        ] {
+            assert_eq!(scrub_text(kept), kept);
+        }
+    }
+
+    #[test]
+    fn hides_secret_block_scalars() {
+        let env = "      - name: LICENSE_KEY\n        value: |\n          line one\n\n          line two\n      - name: LOG_LEVEL\n        value: info";
+        assert_eq!(
+            scrub_text(env),
+            "      - name: LICENSE_KEY\n        value: |\n          <hidden>\n\n          <hidden>\n      - name: LOG_LEVEL\n        value: info"
+        );
+        assert_eq!(
+            scrub_text("  password: >-\n    hunter2\n  user: app"),
+            "  password: >-\n    <hidden>\n  user: app"
+        );
+        // The last-applied JSON, however many lines it takes.
+        assert_eq!(
+            scrub_text("    kubectl.kubernetes.io/last-applied-configuration: |\n      {\"a\":\n       1}\n    labels:"),
+            "    kubectl.kubernetes.io/last-applied-configuration: |\n      <hidden>\n       <hidden>\n    labels:"
+        );
+        // A plain block stays.
+        let kept = "  settings.ini: |\n    [db]\n    user = app";
+        assert_eq!(scrub_text(kept), kept);
+    }
+
+    #[test]
+    fn hides_the_last_applied_json_unquoted() {
+        assert_eq!(
+            Scrubber::new().line(r#"Annotations:  kubectl.kubernetes.io/last-applied-configuration: {"apiVersion":"v1","stringData":{"license":"x"}}"#),
+            "Annotations:  kubectl.kubernetes.io/last-applied-configuration: <hidden>"
+        );
+    }
+
+    #[test]
+    fn hides_values_inside_a_secret() {
+        // The cited line of a Secret written on one line: its keys stay, its values go.
+        assert_eq!(
+            hide_secret_members(
+                r#"{"items":[{"metadata":{"name":"smtp"},"data":{"user":"dXNlcg==","pass":"cGFzcw=="},"stringData": {"x": "{}"},"type":"Opaque"}]}"#
+            ),
+            r#"{"items":[{"metadata":{"name":"smtp"},"data":{"user":"<hidden>","pass":"<hidden>"},"stringData": {"x": "<hidden>"},"type":"Opaque"}]}"#
+        );
+        assert_eq!(
+            hide_secret_members("  data: {password: aHVudGVy, user: YXBw}"),
+            "  data: {password: <hidden>, user: <hidden>}"
+        );
+        // A cited line of the usual kind has no member to hide.
+        assert_eq!(
+            hide_secret_members("    name: db-creds"),
+            "    name: db-creds"
+        );
+        assert_eq!(hide_secret_members(r#""metadata": {"#), r#""metadata": {"#);
+        // A Secret's text next to other evidence: every value, and lines of bare content.
+        assert_eq!(
+            hide_secret_text("- apiVersion: v1\n  data:\n    user: YXBw\n  stringData:\n    a.ini: |\n      s3cr3t\n  type: Opaque\n"),
+            "- apiVersion: <hidden>\n  <hidden>\n    user: <hidden>\n  <hidden>\n    a.ini: <hidden>\n      <hidden>\n  type: <hidden>\n"
+        );
+        assert_eq!(
+            hide_secret_text(r#"{"kind":"Secret","data":{"u":"YXBw"}},"#),
+            r#"{"kind":"<hidden>","data":{"u":"<hidden>"}},"#
+        );
+        assert_eq!(hide_secret_text("  },\n  {"), "  },\n  {");
     }
 }

@@ -182,8 +182,10 @@ impl<'t> Window<'t> {
 /// `name` above its `value`).
 const LOOKBACK: usize = 3;
 
-/// The lines around byte `offset` of a window, with secret values hidden.
-fn context_of(w: &Window<'_>, offset: usize) -> Context {
+/// The lines around byte `offset` of a window, with secret values hidden; `secrets` are the
+/// byte ranges of the window that belong to Secrets other than the cited object (their values
+/// are all hidden).
+fn context_of(w: &Window<'_>, offset: usize, secrets: &[std::ops::Range<usize>]) -> Context {
     let text = w.text;
     let offset = offset.min(text.len());
     let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
@@ -207,12 +209,8 @@ fn context_of(w: &Window<'_>, offset: usize) -> Context {
         }
     }
     let first_line = w.lines.line_of(start);
-    let body = String::from_utf8_lossy(&text[start..end]);
-    let mut scrubber = Scrubber::new();
-    let lines: Vec<String> = body
-        .lines()
-        .map(|l| scrubber.line(l.trim_end_matches('\r')))
-        .collect();
+    let body = without_secrets(text, start..end, secrets);
+    let lines = secrets::scrub_lines(body.lines().map(|l| l.trim_end_matches('\r')));
     let skip = before.saturating_sub(CONTEXT_LINES).min(lines.len());
     Context {
         first_line: first_line + skip as u64,
@@ -220,16 +218,94 @@ fn context_of(w: &Window<'_>, offset: usize) -> Context {
     }
 }
 
+/// The text of `range` of a window, the parts of it inside `secrets` with every value hidden.
+/// Lines stay where they are.
+fn without_secrets(
+    text: &[u8],
+    range: std::ops::Range<usize>,
+    secrets: &[std::ops::Range<usize>],
+) -> String {
+    let mut out = String::new();
+    let mut at = range.start;
+    let mut inside: Vec<std::ops::Range<usize>> = secrets
+        .iter()
+        .map(|r| r.start.max(range.start)..r.end.min(range.end))
+        .filter(|r| r.start < r.end)
+        .collect();
+    inside.sort_by_key(|r| r.start);
+    for r in inside {
+        if r.end <= at {
+            continue;
+        }
+        let from = r.start.max(at);
+        out.push_str(&String::from_utf8_lossy(&text[at..from]));
+        out.push_str(&secrets::hide_secret_text(&String::from_utf8_lossy(
+            &text[from..r.end],
+        )));
+        at = r.end;
+    }
+    out.push_str(&String::from_utf8_lossy(&text[at..range.end]));
+    out
+}
+
+/// Byte ranges of the Secrets read from each file, from the model, by start (objects of a file
+/// do not overlap): a Secret is known as one even when its text does not say so (the items of
+/// a troubleshoot `SecretList` carry no `kind`).
+struct SecretSpans(HashMap<u32, Vec<(usize, usize)>>);
+
+/// The [`SecretSpans`] of a snapshot, worked out once.
+fn secret_spans(s: &Snapshot) -> std::sync::Arc<SecretSpans> {
+    s.cluster.memo(|| {
+        let mut by_file: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+        for e in s.cluster.of_kind("Secret") {
+            for o in std::iter::once(&e.origin).chain(&e.also) {
+                if matches!(o.format, SourceFormat::Json | SourceFormat::Yaml) {
+                    by_file.entry(o.file).or_default().push((o.start, o.end));
+                }
+            }
+        }
+        for spans in by_file.values_mut() {
+            spans.sort_unstable();
+        }
+        SecretSpans(by_file)
+    })
+}
+
+/// Whether the object starting at byte `start` of a file is one of its Secrets.
+fn is_secret_at(spans: &[(usize, usize)], start: usize) -> bool {
+    spans.binary_search_by_key(&start, |s| s.0).is_ok()
+}
+
+/// The parts of a window that hold the Secrets of its file, but the object starting at
+/// `cited` (the cited object itself), as ranges of the window.
+fn secrets_in(
+    w: &Window<'_>,
+    spans: &[(usize, usize)],
+    cited: usize,
+) -> Vec<std::ops::Range<usize>> {
+    // The bytes of the file the window spans, the lines a kept text left out included.
+    let removed = w.hole.map_or(0, |h| h.removed.saturating_sub(h.filler));
+    let file_end = w.at + w.text.len() + removed;
+    let first = spans.partition_point(|s| s.1 <= w.at);
+    let last = spans.partition_point(|s| s.0 < file_end).max(first);
+    spans[first..last]
+        .iter()
+        .filter(|&&(start, _)| start != cited)
+        .filter_map(|&(start, end)| {
+            let from = if start <= w.at { 0 } else { w.local(start)? };
+            let to = w.local(end).unwrap_or(w.text.len());
+            (from < to).then_some(from..to)
+        })
+        .collect()
+}
+
 /// A context read with lines before it, its secrets hidden, cut to the lines around `line`.
 fn scrubbed(ctx: &Context, line: u64) -> Context {
-    let mut scrubber = Scrubber::new();
     let from = line
         .saturating_sub(CONTEXT_LINES as u64)
         .max(ctx.first_line);
-    let lines: Vec<String> = ctx
-        .text
-        .split('\n')
-        .map(|l| scrubber.line(l))
+    let lines: Vec<String> = secrets::scrub_lines(ctx.text.split('\n'))
+        .into_iter()
         .skip((from - ctx.first_line) as usize)
         .collect();
     Context {
@@ -736,6 +812,8 @@ pub fn locate(s: &Snapshot, e: &Evidence, w: &Window<'_>) -> Option<Located> {
     let entry = s.ingested.ledger.get(e.file as usize)?;
     let (path, input) = (entry.path.clone(), entry.input);
     let mut width = None;
+    let spans = secret_spans(s);
+    let spans = spans.0.get(&e.file).map(Vec::as_slice).unwrap_or_default();
     let offset = match &e.at {
         At::Line { line, text } => {
             let shown = Scrubber::new().line(text.trim_end());
@@ -777,10 +855,12 @@ pub fn locate(s: &Snapshot, e: &Evidence, w: &Window<'_>) -> Option<Located> {
                 _ => yaml_field(obj, field),
             };
             let offset = start + at.unwrap_or(0);
-            if is_secret(obj) {
+            // Known as a Secret by the model, or by its text.
+            let secret = matches!(e.at, At::Field { start, .. } if is_secret_at(spans, start));
+            if secret || is_secret(obj) {
                 // A Secret shows the cited line only, and none of its values.
                 let (line, column, line_text) = line_col_in(w, offset);
-                let mut shown = Scrubber::new().line(&line_text);
+                let mut shown = secrets::hide_secret_members(&Scrubber::new().line(&line_text));
                 if field.starts_with("data") || field.starts_with("stringData") {
                     shown = secrets::hide_values(&shown);
                 }
@@ -805,7 +885,11 @@ pub fn locate(s: &Snapshot, e: &Evidence, w: &Window<'_>) -> Option<Located> {
         return None;
     }
     let (line, column, _) = line_col_in(w, offset);
-    let context = context_of(w, offset);
+    let cited = match e.at {
+        At::Field { start, .. } | At::Bytes { start, .. } => start,
+        At::Line { .. } => usize::MAX,
+    };
+    let context = context_of(w, offset, &secrets_in(w, spans, cited));
     let shown = context
         .text
         .split('\n')
@@ -1220,7 +1304,7 @@ status:
                 assert!(expected.2.contains(&line_text), "offset {offset}");
             } else {
                 assert_eq!(line_text, expected.2, "offset {offset}");
-                assert_eq!(context_of(w, local), context_of(whole, offset));
+                assert_eq!(context_of(w, local, &[]), context_of(whole, offset, &[]));
             }
         }
     }

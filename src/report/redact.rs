@@ -1,7 +1,7 @@
 //! `--redact`: masks what should not reach a public ticket (IP addresses, host names that are
 //! not the cluster's own, e-mail addresses, bearer tokens and JSON Web Tokens) in a rendered
-//! report, whatever its format. Secret values never get this far: they are dropped when the
-//! snapshot is read.
+//! report, whatever its format. Secret values never get this far: Secrets lose theirs when the
+//! snapshot is read, and [`crate::secrets`] hides the others in every text a report quotes.
 //!
 //! The masks contain no quotes or backslashes, so a JSON or SARIF report stays valid.
 
