@@ -106,6 +106,22 @@ pub struct AnalyzeArgs {
     /// accepts suffixes K, M, G, T (powers of 1024).
     #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
     pub max_bytes: u64,
+    /// Stop reading an input after this many files (protects against archives of millions of
+    /// empty entries).
+    #[arg(long, value_name = "N", default_value_t = crate::source::DEFAULT_MAX_FILES)]
+    pub max_files: u64,
+    /// Skip a file larger than this instead of holding it in memory to parse it (logs are
+    /// streamed and have no such limit); same suffixes as `--max-bytes`.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub max_document_size: u64,
+    /// Stop reading a compressed input once it has grown past 128 MiB and more than this many
+    /// times its compressed size, as archive bombs do (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = crate::source::DEFAULT_MAX_RATIO)]
+    pub max_ratio: u64,
+    /// Read at most this much of one line of `kubectl describe` text or a `kubectl get` table
+    /// (log lines are kept to their first 8 KiB); same suffixes as `--max-bytes`.
+    #[arg(long, value_name = "SIZE", default_value = "64K", value_parser = parse_size)]
+    pub max_line_length: u64,
     /// Never show a progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -145,6 +161,21 @@ pub struct AnalyzeArgs {
 }
 
 impl AnalyzeArgs {
+    /// The limits these arguments set for reading the inputs.
+    pub fn read_options(
+        &self,
+        progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    ) -> crate::source::ReadOptions {
+        crate::source::ReadOptions {
+            max_bytes: self.max_bytes,
+            max_files: self.max_files,
+            max_document: self.max_document_size,
+            max_ratio: self.max_ratio,
+            max_line: self.max_line_length.max(1),
+            progress,
+        }
+    }
+
     /// The diagnosis options these arguments ask for.
     pub fn diagnose_options(&self) -> crate::diagnose::Options {
         crate::diagnose::Options {

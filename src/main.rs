@@ -46,10 +46,7 @@ fn analyze(args: ktriage::cli::AnalyzeArgs) -> ExitCode {
     }
     let progress = Arc::new(AtomicU64::new(0));
     let opts = ingest::Options {
-        read: source::ReadOptions {
-            max_bytes: args.max_bytes,
-            progress: Some(progress.clone()),
-        },
+        read: args.read_options(Some(progress.clone())),
     };
     let bar = (!args.quiet && std::io::stderr().is_terminal())
         .then(|| spawn_progress(&args.paths, progress));

@@ -63,7 +63,70 @@ pub struct LedgerEntry {
     pub problems: Vec<Problem>,
 }
 
+/// Longest problem message kept: messages that quote the input are cut after this many bytes.
+const MAX_MESSAGE: usize = 400;
+
+/// A parser's message in words a reader understands, cut to a readable length.
+pub fn plain(message: &str) -> String {
+    let mut m = message.to_string();
+    if let Some(i) = m.find("recursion limit exceeded") {
+        // serde's path to the place (`data[0][0]...`) is as deep as the nesting: keep its start.
+        let before = m[..i].trim_end_matches([':', ' ']);
+        let at = match before.char_indices().nth(40) {
+            Some((cut, _)) => format!("{}... : ", &before[..cut]),
+            None if before.is_empty() => String::new(),
+            None => format!("{before}: "),
+        };
+        m = format!(
+            "{at}nested more than 128 levels deep, the most the JSON and YAML parsers follow \
+             (no Kubernetes object comes near it); not read"
+        );
+    } else if m.contains("repetition limit exceeded") {
+        m = m.replace(
+            "repetition limit exceeded",
+            "YAML aliases expand the document more than 100-fold, as a \"billion laughs\" \
+             attack does; not read",
+        );
+    }
+    // libyaml repeats the position the problem already has (`... at line 9 column 4, while
+    // parsing`).
+    if let Some(i) = m.find(" at line ") {
+        let rest = &m[i + " at line ".len()..];
+        let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let n = digits(rest);
+        if n > 0 {
+            if let Some(col) = rest[n..].strip_prefix(" column ") {
+                let k = digits(col);
+                if k > 0 {
+                    let end = i + " at line ".len() + n + " column ".len() + k;
+                    m.replace_range(i..end, "");
+                }
+            }
+        }
+    }
+    if m.len() > MAX_MESSAGE {
+        let mut cut = MAX_MESSAGE;
+        while !m.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        m.truncate(cut);
+        m.push_str("... (cut)");
+    }
+    m
+}
+
 impl LedgerEntry {
+    /// Puts every message in plain words of a readable length (see [`plain`]): the problems'
+    /// (once [`LedgerEntry::settle`] has summed them up, it is done) and a detail that stands
+    /// alone.
+    pub fn tidy(&mut self) {
+        if self.problems.is_empty() {
+            if let Some(d) = &mut self.detail {
+                *d = plain(d);
+            }
+        }
+    }
+
     /// A new entry.
     pub fn new(path: &str, status: Status) -> Self {
         Self {
@@ -82,6 +145,9 @@ impl LedgerEntry {
     pub fn settle(&mut self, read_something: bool) {
         if self.problems.is_empty() {
             return;
+        }
+        for p in &mut self.problems {
+            p.message = plain(&p.message);
         }
         self.status = if read_something {
             Status::Partial

@@ -16,9 +16,10 @@ pub mod kept;
 pub mod kinds;
 pub mod layout;
 pub mod ledger;
+pub mod lines;
 pub mod logs;
 mod meta;
-mod parse;
+pub(crate) mod parse;
 pub mod table;
 pub mod yaml;
 
@@ -226,7 +227,7 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
         } else {
             let mut collected: Vec<Collected> = Vec::new();
             let info = source::read_input(path, &opts.read, &mut |e: source::Entry<'_>| {
-                collected.push(collect(e));
+                collected.push(collect(e, &opts.read));
             })?;
             (info, collected)
         };
@@ -246,19 +247,33 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
                 format!("name of the snapshot folder {root_name:?}"),
             ));
         }
+        let name = info
+            .display
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(&info.display)
+            .to_string();
         if let Some(stopped) = &info.stopped {
-            let name = info
-                .display
-                .rsplit('/')
-                .next()
-                .unwrap_or(&info.display)
-                .to_string();
             files.push((
                 input_idx,
                 name,
                 Layout::Plain,
                 Role::Unknown,
                 Content::Unreadable(stopped.clone()),
+            ));
+        } else if rebased.is_empty() {
+            // Nothing to list: the input itself stands in the ledger, saying so.
+            let what = match info.kind {
+                InputKind::Directory => "empty folder: it holds no files",
+                _ => "empty archive: it holds no files",
+            };
+            files.push((
+                input_idx,
+                name,
+                Layout::Plain,
+                Role::Unknown,
+                Content::Refused(what.to_string()),
             ));
         }
         for (rel, content) in rebased {
@@ -335,7 +350,7 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
                 (Content::Unreadable(reason), _) => parse::FileOutcome::error(&rel, reason),
                 (Content::Logs(digests), _) => parse::logs_outcome(&rel, &role, digests),
                 (Content::Bytes(bytes), _) => {
-                    parse::parse_file(id as u32, &rel, layout, &role, bytes, &budget)
+                    parse::parse_file(id as u32, &rel, layout, &role, bytes, &budget, &opts.read)
                 }
                 (Content::Pending { .. }, _) => {
                     parse::FileOutcome::error(&rel, "not read".to_string())
@@ -349,7 +364,9 @@ pub fn ingest(paths: &[PathBuf], opts: &Options) -> Result<Ingested, SourceError
         if let Some(input) = out.inputs.get_mut(o.ledger.input.unwrap_or(0)) {
             input.bytes += read;
         }
-        out.ledger.push(o.ledger);
+        let mut entry = o.ledger;
+        entry.tidy();
+        out.ledger.push(entry);
         out.objects.extend(o.objects);
         out.logs.extend(o.logs.into_iter().map(|digest| ParsedLog {
             digest,
@@ -403,7 +420,12 @@ fn list_folder(path: &Path, opts: &ReadOptions) -> (InputInfo, Vec<Collected>) {
     };
     // The cap is shared out in the order of the walk, by the sizes the file system gives.
     let mut declared = 0u64;
-    let collected = source::list_dir(path)
+    let mut listed = source::list_dir(path);
+    if listed.len() as u64 > opts.max_files {
+        listed.truncate(opts.max_files as usize);
+        info.stopped = Some(source::files_message(opts.max_files));
+    }
+    let collected = listed
         .into_iter()
         .map(|l| {
             let content = match l.body {
@@ -450,17 +472,17 @@ fn read_listed(
 ) -> (Content, u64) {
     match source::open_listed(file, room, opts.progress.clone()) {
         Ok(mut r) => {
-            let content = read_body(rel, size, &mut r);
+            let content = read_body(rel, size, &mut r, opts);
             (content, r.read)
         }
         Err(e) => (Content::Unreadable(format!("cannot open: {e}")), 0),
     }
 }
 
-fn collect(e: source::Entry<'_>) -> Collected {
+fn collect(e: source::Entry<'_>, opts: &ReadOptions) -> Collected {
     let path = e.path.to_string();
     let content = match e.body {
-        Body::File(r) => read_body(&path, e.size, r),
+        Body::File(r) => read_body(&path, e.size, r, opts),
         Body::Link { target } => Content::Link(target),
         Body::Refused(reason) => Content::Refused(reason),
         Body::Unreadable(reason) => Content::Unreadable(reason),
@@ -468,30 +490,50 @@ fn collect(e: source::Entry<'_>) -> Collected {
     Collected { path, content }
 }
 
-fn read_body(path: &str, size: Option<u64>, r: &mut dyn Read) -> Content {
+fn read_body(path: &str, size: Option<u64>, r: &mut dyn Read, opts: &ReadOptions) -> Content {
     if logs::is_log_name(path) {
         let digests = logs::digest_reader(r, logs::LogHint::default());
         return Content::Logs(digests);
     }
+    let max = opts.max_document;
+    if let Some(size) = size.filter(|s| *s > max) {
+        return Content::Refused(too_big(Some(size), max));
+    }
     // Zeroed memory fresh from the system costs nothing to zero (`calloc`), where
     // `read_to_end` would clear every page before filling it.
-    let expected = size.unwrap_or(0).min(1 << 30) as usize;
+    let expected = size.unwrap_or(0).min(max) as usize;
     let mut buf = vec![0u8; expected];
     let (n, failed) = source::fill(r, &mut buf);
     buf.truncate(n);
     let result = match failed {
         Some(e) => Err(e),
-        // More than the archive said (or no size given): read the rest.
-        None if n == expected => r.read_to_end(&mut buf).map(|_| ()),
+        // More than the archive said (or no size given): read the rest, up to the limit.
+        None if n == expected => r.take(max + 1 - n as u64).read_to_end(&mut buf).map(|_| ()),
         None => Ok(()),
     };
     match result {
+        Ok(()) if buf.len() as u64 > max => Content::Refused(too_big(None, max)),
         Ok(()) => Content::Bytes(buf),
-        Err(e) => Content::Unreadable(format!(
-            "could not be read to the end ({} read): {e}",
-            source::human_bytes(buf.len() as u64)
-        )),
+        Err(e) => {
+            let e = e.to_string();
+            Content::Unreadable(format!(
+                "could not be read to the end ({} read): {}",
+                source::human_bytes(buf.len() as u64),
+                source::limit_in(&e).unwrap_or(&e)
+            ))
+        }
     }
+}
+
+/// Why a file over `--max-document-size` was not read: its size when known.
+fn too_big(size: Option<u64>, max: u64) -> String {
+    format!(
+        "not read: {}more than the {} a file may hold to be parsed (the --max-document-size \
+         limit); raise it to read this file",
+        size.map(|s| format!("{}, ", source::human_bytes(s)))
+            .unwrap_or_default(),
+        source::human_bytes(max)
+    )
 }
 
 /// Detects the layout of one input and rebases its paths onto the snapshot root.

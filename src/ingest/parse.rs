@@ -8,8 +8,9 @@ use super::layout::{Layout, Role};
 use super::ledger::{LedgerEntry, Problem, Status};
 use super::logs::{self, LogDigest, LogHint};
 use super::yaml::{self, Doc};
-use super::{describe, harness, meta, table, Fact, Origin, ParsedObject, SourceFormat};
+use super::{describe, harness, lines, meta, table, Fact, Origin, ParsedObject, SourceFormat};
 use crate::model::object::{parse_json_item, parse_value_item, ItemError, Parsed};
+use crate::source::{CappedReader, Compressed, ReadOptions};
 use rayon::prelude::*;
 use serde::Deserialize;
 
@@ -95,8 +96,8 @@ fn merge_hint(h: &mut LogHint, from_path: &LogHint) {
 }
 
 /// Decodes file bytes as text: UTF-8 (BOM dropped), UTF-16 with a BOM, else lossy UTF-8.
-/// Returns `None` for binary data.
-fn decode(bytes: Vec<u8>) -> Result<(String, Option<&'static str>), &'static str> {
+/// Returns the text and a note on how it was converted, or why it is not text.
+fn decode(bytes: Vec<u8>) -> Result<(String, Option<String>), &'static str> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         let le = bytes[0] == 0xFF;
         let units: Vec<u16> = bytes[2..]
@@ -111,7 +112,7 @@ fn decode(bytes: Vec<u8>) -> Result<(String, Option<&'static str>), &'static str
             .collect();
         return Ok((
             String::from_utf16_lossy(&units),
-            Some("decoded from UTF-16"),
+            Some("decoded from UTF-16".to_string()),
         ));
     }
     let head = &bytes[..bytes.len().min(8192)];
@@ -131,10 +132,20 @@ fn decode(bytes: Vec<u8>) -> Result<(String, Option<&'static str>), &'static str
             Ok((s, None))
         }
         Err(e) => {
+            let at = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
+            let before = &bytes[..at];
+            let line = bytecount::count(before, b'\n') + 1;
+            let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&before[line_start..])
+                .chars()
+                .count()
+                + 1;
             Ok((
                 String::from_utf8_lossy(&bytes[start..]).into_owned(),
-                Some("invalid UTF-8 replaced"),
+                Some(format!(
+                    "bytes that are not UTF-8, from line {line} column {column}, read as U+FFFD"
+                )),
             ))
         }
     }
@@ -148,16 +159,23 @@ pub fn parse_file(
     role: &Role,
     bytes: Vec<u8>,
     budget: &Budget,
+    opts: &ReadOptions,
 ) -> FileOutcome {
     if let Role::Skip(reason) = role {
         return FileOutcome::skipped(path, reason.to_string());
     }
     if let (Role::Log(hint), true) = (role, bytes.starts_with(&[0x1f, 0x8b])) {
-        // gzip-compressed rotated logs (must-gather `rotated/<n>.log.<date>.gz`).
-        let mut digests = logs::digest_reader(
-            &mut flate2::read::MultiGzDecoder::new(bytes.as_slice()),
-            LogHint::default(),
-        );
+        // gzip-compressed rotated logs (must-gather `rotated/<n>.log.<date>.gz`), held to the
+        // same limits as a compressed snapshot.
+        let compressed = Compressed::default();
+        compressed.add(bytes.len() as u64);
+        let mut inflated = CappedReader::new(
+            flate2::read::MultiGzDecoder::new(bytes.as_slice()),
+            opts.max_bytes,
+            None,
+        )
+        .with_ratio(compressed, opts.max_ratio, 0);
+        let mut digests = logs::digest_reader(&mut inflated, LogHint::default());
         for d in &mut digests {
             merge_hint(&mut d.hint, hint);
         }
@@ -210,6 +228,7 @@ pub fn parse_file(
                 range,
                 expected,
                 wrapper.as_ref(),
+                usize::try_from(opts.max_line).unwrap_or(usize::MAX),
             );
             if note.is_none() {
                 // Offsets are the file's own only when its text was not converted.
@@ -258,15 +277,31 @@ fn text_content(
     text: &str,
     range: std::ops::Range<usize>,
     wrapper: Option<&harness::Harness>,
+    max_line: usize,
 ) -> Option<FileOutcome> {
-    let content = &text[range.clone()];
+    let whole = &text[range.clone()];
+    // Over-long lines are cut first, and offsets mapped back after.
+    let cut = lines::cut_long_lines(whole, max_line);
+    let content = cut.as_ref().map_or(whole, |(t, _)| t.as_str());
+    let map = |o: usize| cut.as_ref().map_or(o, |(_, c)| c.map(o));
     // Content first: describe text and `kubectl get` tables, by their shape.
     let read = if describe::looks_like_describe(content) {
         let out = describe::parse(content);
         let objects = out
             .objects
             .into_iter()
-            .map(|d| (d.object, d.start, d.end, d.spans))
+            .map(|d| {
+                let spans = d
+                    .spans
+                    .into_iter()
+                    .map(|f| describe::FieldSpan {
+                        start: map(f.start),
+                        end: map(f.end),
+                        ..f
+                    })
+                    .collect();
+                (d.object, map(d.start), map(d.end), spans)
+            })
             .collect();
         Some((objects, out.problems, SourceFormat::Describe))
     } else if table::looks_like_table(content) {
@@ -274,13 +309,17 @@ fn text_content(
         let objects = out
             .objects
             .into_iter()
-            .map(|t| (t.object, t.start, t.end, Vec::new()))
+            .map(|t| (t.object, map(t.start), map(t.end), Vec::new()))
             .collect();
         Some((objects, out.problems, SourceFormat::Table))
     } else {
         None
     };
-    if let Some((objects, problems, format)) = read {
+    if let Some((objects, mut problems, format)) = read {
+        if let Some((_, cuts)) = &cut {
+            problems.extend(cuts.problems(max_line));
+            problems.sort_by_key(|p| p.line);
+        }
         return Some(text_objects(
             file_id, path, text, range, objects, problems, format, wrapper,
         ));
@@ -574,11 +613,12 @@ fn parse_data(
     range: std::ops::Range<usize>,
     expected: bool,
     wrapper: Option<&harness::Harness>,
+    max_line: usize,
 ) -> FileOutcome {
     let base = range.start;
     let content = &text[range.clone()];
     if content.trim().is_empty() {
-        if let Some(o) = text_content(file_id, path, text, range.clone(), wrapper) {
+        if let Some(o) = text_content(file_id, path, text, range.clone(), wrapper, max_line) {
             return o;
         }
         return FileOutcome::skipped(path, "no content".into());
@@ -632,7 +672,9 @@ fn parse_data(
                         &mut syntax,
                     );
                 } else {
-                    if let Some(o) = text_content(file_id, path, text, range.clone(), wrapper) {
+                    if let Some(o) =
+                        text_content(file_id, path, text, range.clone(), wrapper, max_line)
+                    {
                         return o;
                     }
                     let mut o = FileOutcome::skipped(

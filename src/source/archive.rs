@@ -3,8 +3,8 @@
 
 use super::paths::{normalize_entry, resolve_link};
 use super::{
-    cap_message, sniff, Body, CappedReader, Entry, InputInfo, InputKind, Magic, ReadOptions,
-    Visitor,
+    cap_message, files_message, limit_in, sniff, Body, CappedReader, Compressed, Entry, InputInfo,
+    InputKind, Magic, ReadOptions, Tally, Visitor,
 };
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 
@@ -24,8 +24,12 @@ pub(super) fn read_file(
     if magic == Magic::Zip {
         return Ok(read_zip(display, file, opts, visitor));
     }
+    let compressed = Compressed::default();
     let raw = CappedReader::new(
-        BufReader::with_capacity(1 << 20, file),
+        Tally {
+            inner: BufReader::with_capacity(1 << 20, file),
+            count: compressed.clone(),
+        },
         u64::MAX,
         opts.progress.clone(),
     );
@@ -33,7 +37,7 @@ pub(super) fn read_file(
         display,
         name,
         magic,
-        raw,
+        (raw, compressed),
         Some(len),
         opts,
         visitor,
@@ -53,11 +57,16 @@ pub(super) fn read_bytes(
         return read_zip(display, Cursor::new(buf), opts, visitor);
     }
     let len = buf.len() as u64;
+    let compressed = Compressed::default();
+    let raw = Tally {
+        inner: Cursor::new(buf),
+        count: compressed.clone(),
+    };
     read_stream(
         display,
         name,
         magic,
-        Cursor::new(buf),
+        (raw, compressed),
         Some(len),
         opts,
         visitor,
@@ -83,11 +92,12 @@ fn strip_compression_suffix(name: &str) -> String {
     name.to_string()
 }
 
+/// Reads a stream, maybe compressed: `raw` with the count of the bytes taken from it.
 fn read_stream<R: Read + Send>(
     display: String,
     name: &str,
     magic: Magic,
-    raw: R,
+    (raw, compressed): (R, Compressed),
     len: Option<u64>,
     opts: &ReadOptions,
     visitor: &mut dyn Visitor,
@@ -115,9 +125,17 @@ fn read_stream<R: Read + Send>(
         // Inflating on a thread of its own, ahead of the reader.
         std::thread::scope(|scope| {
             let ahead = super::prefetch::Prefetch::spawn(scope, decoded);
-            read_decoded(info, name, magic, Box::new(ahead), len, opts, visitor)
+            let ahead: Box<dyn Read> = Box::new(ahead);
+            let decoded = CappedReader::new(ahead, opts.max_bytes, None).with_ratio(
+                compressed,
+                opts.max_ratio,
+                0,
+            );
+            read_decoded(info, name, magic, decoded, len, opts, visitor)
         })
     } else {
+        let decoded: Box<dyn Read> = decoded;
+        let decoded = CappedReader::new(decoded, opts.max_bytes, None);
         read_decoded(info, name, magic, decoded, len, opts, visitor)
     }
 }
@@ -126,12 +144,11 @@ fn read_decoded(
     mut info: InputInfo,
     name: &str,
     magic: Magic,
-    decoded: Box<dyn Read + '_>,
+    mut capped: CappedReader<Box<dyn Read + '_>>,
     len: Option<u64>,
     opts: &ReadOptions,
     visitor: &mut dyn Visitor,
 ) -> InputInfo {
-    let mut capped = CappedReader::new(decoded, opts.max_bytes, None);
     let mut head = vec![0u8; 512];
     let n = match read_full(&mut capped, &mut head) {
         Ok(n) => n,
@@ -156,6 +173,16 @@ fn read_decoded(
             _ => InputKind::Tar,
         };
         read_tar(&mut stream, opts, visitor, &mut info);
+        // What follows the end of the archive (padding, the gzip trailer with its checksum)
+        // is read too, so that damage there is seen and the byte count is complete.
+        if info.stopped.is_none() && !visitor.done() {
+            if let Err(e) = std::io::copy(&mut stream, &mut std::io::sink()) {
+                info.stopped = Some(format!(
+                    "{}; the files listed were read before it",
+                    describe_stream_error(magic, &e)
+                ));
+            }
+        }
     } else {
         let single = match magic {
             Magic::Gzip | Magic::Zstd => {
@@ -189,8 +216,8 @@ fn describe_stream_error(magic: Magic, e: &std::io::Error) -> String {
         _ => "file",
     };
     let msg = e.to_string();
-    if msg.contains("--max-bytes") {
-        return msg;
+    if let Some(limit) = limit_in(&msg) {
+        return limit.to_string();
     }
     format!("{what} is damaged or truncated: {msg}")
 }
@@ -210,6 +237,7 @@ fn read_tar<R: Read>(
         }
     };
     let mut entries = entries;
+    let mut files = 0u64;
     while !visitor.done() {
         let Some(entry) = entries.next() else {
             break;
@@ -218,10 +246,16 @@ fn read_tar<R: Read>(
             Ok(e) => e,
             Err(e) => {
                 let msg = e.to_string();
-                info.stopped = Some(if msg.contains("--max-bytes") {
-                    cap_message(opts.max_bytes)
-                } else {
-                    format!("archive is damaged or truncated after the last entry listed: {msg}")
+                info.stopped = Some(match limit_in(&msg) {
+                    Some(limit) => limit.to_string(),
+                    None if msg.contains("EOF") || msg.contains("incomplete") => format!(
+                        "archive is cut short after the last file listed ({msg}), as an \
+                         interrupted download or copy leaves it; the files listed were read"
+                    ),
+                    None => format!(
+                        "archive is damaged after the last file listed ({msg}); the files \
+                         listed were read"
+                    ),
                 });
                 break;
             }
@@ -232,9 +266,19 @@ fn read_tar<R: Read>(
             info.newest_mtime = Some(info.newest_mtime.map_or(m, |x| x.max(m)));
         }
         let etype = header.entry_type();
-        if etype.is_dir() {
+        if etype.is_dir()
+            || etype.is_pax_global_extensions()
+            || etype.is_pax_local_extensions()
+            || etype.is_gnu_longname()
+            || etype.is_gnu_longlink()
+        {
             continue;
         }
+        if files == opts.max_files {
+            info.stopped = Some(files_message(opts.max_files));
+            break;
+        }
+        files += 1;
         let path = match normalize_entry(&raw_name) {
             Ok(p) => p,
             Err(reason) => {
@@ -275,12 +319,6 @@ fn read_tar<R: Read>(
                 size: Some(size),
                 body: Body::File(&mut entry),
             });
-        } else if etype.is_pax_global_extensions()
-            || etype.is_pax_local_extensions()
-            || etype.is_gnu_longname()
-            || etype.is_gnu_longlink()
-        {
-            continue;
         } else {
             visitor.entry(Entry {
                 path: &path,
@@ -314,12 +352,20 @@ fn read_zip<R: Read + Seek>(
             return info;
         }
     };
+    // Compressed bytes of the members read so far, against which `--max-ratio` holds what
+    // came out of them.
+    let compressed = Compressed::default();
+    let mut files = 0u64;
     for i in 0..ar.len() {
         if visitor.done() {
             break;
         }
         if info.bytes >= opts.max_bytes {
             info.stopped = Some(cap_message(opts.max_bytes));
+            break;
+        }
+        if files == opts.max_files {
+            info.stopped = Some(files_message(opts.max_files));
             break;
         }
         let member_name = match ar.name_for_index(i) {
@@ -341,6 +387,7 @@ fn read_zip<R: Read + Seek>(
         if file.is_dir() {
             continue;
         }
+        files += 1;
         let raw_name = match file.name() {
             Ok(n) => n.into_owned(),
             Err(e) => {
@@ -380,14 +427,45 @@ fn read_zip<R: Read + Seek>(
             continue;
         }
         let size = file.size();
+        let packed = file.compressed_size();
+        if opts.max_ratio > 0 && size > super::RATIO_FLOOR && size / packed.max(1) > opts.max_ratio
+        {
+            // A member that says it is a bomb is not opened at all.
+            visitor.entry(Entry {
+                path: &path,
+                size: Some(size),
+                body: Body::Refused(format!(
+                    "not read: {}",
+                    super::ratio_message(size, packed, opts.max_ratio)
+                        .trim_start_matches("stopped: ")
+                        .replace(" came out of ", " would come out of ")
+                        .replace("raise it to read the rest", "raise it to read it")
+                )),
+            });
+            continue;
+        }
+        compressed.add(packed);
         let room = opts.max_bytes.saturating_sub(info.bytes);
-        let mut capped = CappedReader::new(&mut file, room, opts.progress.clone());
+        let mut capped = CappedReader::new(&mut file, room, opts.progress.clone()).with_ratio(
+            compressed.clone(),
+            opts.max_ratio,
+            info.bytes,
+        );
         visitor.entry(Entry {
             path: &path,
             size: Some(size),
             body: Body::File(&mut capped),
         });
         info.bytes += capped.read;
+        // A member that passed the ratio stops the archive: the next would do the same.
+        let out = info.bytes;
+        if opts.max_ratio > 0
+            && out > super::RATIO_FLOOR
+            && out / compressed.get().max(1) > opts.max_ratio
+        {
+            info.stopped = Some(super::ratio_message(out, compressed.get(), opts.max_ratio));
+            break;
+        }
     }
     info
 }

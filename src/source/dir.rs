@@ -2,7 +2,10 @@
 //! its target and never leads outside the snapshot.
 
 use super::paths::resolve_link;
-use super::{cap_message, Body, CappedReader, Entry, InputInfo, InputKind, ReadOptions, Visitor};
+use super::{
+    cap_message, files_message, Body, CappedReader, Entry, InputInfo, InputKind, ReadOptions,
+    Visitor,
+};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -146,8 +149,12 @@ pub(super) fn read_dir(
         bytes: 0,
         newest_mtime: None,
     };
-    for item in list_dir(root) {
+    for (n, item) in list_dir(root).into_iter().enumerate() {
         if visitor.done() {
+            break;
+        }
+        if n as u64 == opts.max_files {
+            info.stopped = Some(files_message(opts.max_files));
             break;
         }
         let rel = item.path.as_str();

@@ -22,6 +22,18 @@ pub use sniff::{sniff, Magic};
 
 /// Default cap on the total number of bytes read out of a snapshot (after decompression).
 pub const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024 * 1024;
+/// Default cap on the number of files read out of one input.
+pub const DEFAULT_MAX_FILES: u64 = 1_000_000;
+/// Default cap on the size of one file held in memory to be parsed (logs stream, and have
+/// none).
+pub const DEFAULT_MAX_DOCUMENT: u64 = 1024 * 1024 * 1024;
+/// Default cap on how many times larger than its compressed form a snapshot may grow.
+pub const DEFAULT_MAX_RATIO: u64 = 500;
+/// Default cap on how much of one line the describe and table readers look at.
+pub const DEFAULT_MAX_LINE: u64 = 64 * 1024;
+/// Decompressed bytes below which the ratio is not checked: small files of repeated lines
+/// compress very well and are no threat.
+pub const RATIO_FLOOR: u64 = 128 * 1024 * 1024;
 
 /// Errors that stop a whole input from being read (a bad entry inside an input does not).
 #[derive(Debug, thiserror::Error)]
@@ -103,11 +115,22 @@ impl<F: FnMut(Entry<'_>)> Visitor for F {
     }
 }
 
-/// Limits and hooks for reading an input.
+/// Limits and hooks for reading an input. Every limit stops or skips only what passes it,
+/// says so in the file list with the flag that raises it, and lets the run go on.
 #[derive(Clone)]
 pub struct ReadOptions {
-    /// Cap on the total bytes read out of the input after decompression.
+    /// Cap on the total bytes read out of the input after decompression (`--max-bytes`).
     pub max_bytes: u64,
+    /// Cap on the files read out of one input (`--max-files`).
+    pub max_files: u64,
+    /// Cap on the size of one file held in memory to be parsed (`--max-document-size`).
+    pub max_document: u64,
+    /// Cap on decompressed bytes per compressed byte, once past [`RATIO_FLOOR`]
+    /// (`--max-ratio`; 0: no cap).
+    pub max_ratio: u64,
+    /// Cap on how much of one line of describe text or a table is read
+    /// (`--max-line-length`).
+    pub max_line: u64,
     /// Counter of raw input bytes consumed so far (for progress display).
     pub progress: Option<Arc<AtomicU64>>,
 }
@@ -116,8 +139,43 @@ impl Default for ReadOptions {
     fn default() -> Self {
         Self {
             max_bytes: DEFAULT_MAX_BYTES,
+            max_files: DEFAULT_MAX_FILES,
+            max_document: DEFAULT_MAX_DOCUMENT,
+            max_ratio: DEFAULT_MAX_RATIO,
+            max_line: DEFAULT_MAX_LINE,
             progress: None,
         }
+    }
+}
+
+/// Compressed bytes consumed so far, against which decompressed bytes are held by
+/// `--max-ratio`.
+#[derive(Clone, Default)]
+pub struct Compressed(Arc<AtomicU64>);
+
+impl Compressed {
+    /// Bytes counted so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Counts `n` more bytes.
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// A reader that counts what it yields as compressed bytes.
+pub(crate) struct Tally<R> {
+    pub(crate) inner: R,
+    pub(crate) count: Compressed,
+}
+
+impl<R: Read> Read for Tally<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.add(n as u64);
+        Ok(n)
     }
 }
 
@@ -204,6 +262,9 @@ pub struct CappedReader<R> {
     pub(crate) read: u64,
     cap: u64,
     progress: Option<Arc<AtomicU64>>,
+    /// The compressed bytes behind what this reader yields, and the most it may yield per
+    /// compressed byte; bytes already yielded before this reader (`earlier`) count too.
+    ratio: Option<(Compressed, u64, u64)>,
 }
 
 impl<R> CappedReader<R> {
@@ -213,11 +274,44 @@ impl<R> CappedReader<R> {
             read: 0,
             cap,
             progress,
+            ratio: None,
         }
+    }
+
+    /// Also fails once more than `max` bytes come out per compressed byte (0: never), past
+    /// [`RATIO_FLOOR`]; `earlier` bytes came out of the same compressed bytes before.
+    pub(crate) fn with_ratio(mut self, compressed: Compressed, max: u64, earlier: u64) -> Self {
+        if max > 0 {
+            self.ratio = Some((compressed, max, earlier));
+        }
+        self
     }
 }
 
-/// The message used when the decompressed-size cap is reached.
+/// The message used when decompressed data grows past `--max-ratio` times its compressed size.
+pub fn ratio_message(out: u64, compressed: u64, max: u64) -> String {
+    format!(
+        "stopped: {} came out of {} of compressed data, more than {max} to 1, as an archive bomb \
+         does (the --max-ratio limit); raise it to read the rest",
+        human_bytes(out),
+        human_bytes(compressed)
+    )
+}
+
+/// The message used when an input holds more files than `--max-files`.
+pub fn files_message(cap: u64) -> String {
+    format!("stopped after {cap} files (the --max-files limit); raise it to read the rest")
+}
+
+/// The message of a limit inside an error message that wraps it (an archive library's), if
+/// any: every limit message starts with `stopped` and names its flag.
+pub fn limit_in(msg: &str) -> Option<&str> {
+    if !msg.contains("(the --max-") {
+        return None;
+    }
+    msg.find("stopped").map(|i| &msg[i..])
+}
+
 /// Fills `buf` from `r` as far as it goes (short only at the end of the data): how much was
 /// read, and the error that stopped it.
 pub(crate) fn fill(r: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
@@ -233,6 +327,7 @@ pub(crate) fn fill(r: &mut dyn Read, buf: &mut [u8]) -> (usize, Option<std::io::
     (n, None)
 }
 
+/// The message used when the decompressed-size cap is reached.
 pub fn cap_message(cap: u64) -> String {
     format!(
         "stopped after {} of decompressed data (the --max-bytes limit); raise it to read the rest",
@@ -248,6 +343,13 @@ impl<R: Read> Read for CappedReader<R> {
         let room = (self.cap - self.read).min(buf.len() as u64) as usize;
         let n = self.inner.read(&mut buf[..room])?;
         self.read += n as u64;
+        if let Some((compressed, max, earlier)) = &self.ratio {
+            let out = self.read + earlier;
+            let c = compressed.get().max(1);
+            if out > RATIO_FLOOR && out / c > *max {
+                return Err(std::io::Error::other(ratio_message(out, c, *max)));
+            }
+        }
         if let Some(p) = &self.progress {
             p.fetch_add(n as u64, Ordering::Relaxed);
         }

@@ -9,7 +9,7 @@ pub enum Magic {
     Zstd,
     /// zip archive (`PK\x03\x04` or the empty-archive `PK\x05\x06`).
     Zip,
-    /// POSIX/GNU tar (`ustar` at offset 257).
+    /// POSIX/GNU tar (`ustar` at offset 257), or a first block of zeros (an empty tar).
     Tar,
     /// Anything else: a plain file.
     Plain,
@@ -24,6 +24,9 @@ pub fn sniff(head: &[u8]) -> Magic {
     } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         Magic::Zip
     } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+        Magic::Tar
+    } else if head.len() == 512 && head.iter().all(|b| *b == 0) {
+        // The end-of-archive block: an archive without entries.
         Magic::Tar
     } else {
         Magic::Plain

@@ -3,6 +3,8 @@
 // Each test crate uses only some of them.
 #![allow(dead_code)]
 
+pub mod bad;
+
 use std::path::{Path, PathBuf};
 
 /// A path under `../shared/realworld/`, or `None` (with a printed note) when it is absent, so
