@@ -26,14 +26,7 @@ fn corpus() -> Vec<PathBuf> {
         v.extend(entries);
     }
     // Each real project's folder as one snapshot, and every archive in it on its own.
-    for project in [
-        "troubleshoot",
-        "support-bundle-kit",
-        "must-gather-clean",
-        "must-gather-explorer",
-        "omc",
-        "holmesgpt",
-    ] {
+    for project in common::REALWORLD_PROJECTS {
         if let Some(p) = common::realworld(project) {
             for e in walkdir::WalkDir::new(&p)
                 .sort_by_file_name()

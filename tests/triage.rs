@@ -9,14 +9,7 @@ use std::path::PathBuf;
 
 fn cases() -> Vec<Vec<PathBuf>> {
     let mut out = common::demo_and_fixtures();
-    out.extend(common::realworld_snapshots(&[
-        "troubleshoot",
-        "support-bundle-kit",
-        "must-gather-clean",
-        "must-gather-explorer",
-        "omc",
-        "holmesgpt",
-    ]));
+    out.extend(common::realworld_snapshots(&common::REALWORLD_PROJECTS));
     out
 }
 

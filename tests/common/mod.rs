@@ -70,6 +70,16 @@ pub fn demo_and_fixtures() -> Vec<Vec<PathBuf>> {
     out
 }
 
+/// The folders of `../shared/realworld/`, one per project the real snapshots come from.
+pub const REALWORLD_PROJECTS: [&str; 6] = [
+    "troubleshoot",
+    "support-bundle-kit",
+    "must-gather-clean",
+    "must-gather-explorer",
+    "omc",
+    "holmesgpt",
+];
+
 /// Every entry of these folders of `../shared/realworld/` (the absent ones skipped), each as
 /// the input of one run, in name order.
 pub fn realworld_snapshots(folders: &[&str]) -> Vec<Vec<PathBuf>> {
