@@ -354,7 +354,10 @@ fn truncated_archive_keeps_what_came_before() {
     let err = entry(&s, "cut.tar.gz");
     assert_eq!(err.status, Status::Error);
     assert!(
-        err.detail.as_deref().unwrap().contains("archive is cut short"),
+        err.detail
+            .as_deref()
+            .unwrap()
+            .contains("archive is cut short"),
         "{:?}",
         err.detail
     );
