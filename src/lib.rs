@@ -7,6 +7,8 @@
 
 pub mod cli;
 pub mod diagnose;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ingest;
 pub mod model;
 pub mod report;

@@ -136,11 +136,17 @@ impl Snippet {
             Some(w) => room.min(l.column.saturating_sub(1) as usize + w as usize),
             None => room,
         };
+        // At least the character at the column (which can take several bytes), also when the
+        // column is past the room.
+        let first_end = line[col..]
+            .chars()
+            .next()
+            .map_or(col, |c| col + c.len_utf8());
         let end = line
             .char_indices()
             .nth(chars)
             .map_or(line.len(), |(i, _)| i)
-            .max(col + 1);
+            .max(first_end);
         let len = line[col..end.min(line.len())].trim_end().len().max(1);
         Some(SourceSpan::new((chunk.base + before + col).into(), len))
     }

@@ -438,22 +438,16 @@ pub fn digest_reader(reader: &mut dyn Read, base: LogHint) -> Vec<LogDigest> {
     d.finish(error)
 }
 
-/// Digests a log held in memory (a block cut out of a `cluster-info dump` stream), numbering
-/// lines from `first_line`.
+/// Digests a log held in memory (a block cut out of a `cluster-info dump` stream, a text file
+/// read as a log), numbering lines from `first_line`.
+///
+/// `text` is the lines joined by `\n`, without the line end of the last one: it is read as
+/// [`digest_reader`] reads the same text followed by a line end. A final `\n` in `text` is
+/// the end of a line before an empty last line (the log ended with a blank line).
 pub fn digest_slice(text: &[u8], first_line: u64, hint: LogHint) -> LogDigest {
     let mut b = Building::new(hint, first_line);
-    let mut last = first_line;
     for (n, raw) in (first_line..).zip(text.split(|c| *c == b'\n')) {
         b.push(n, &raw[..raw.len().min(MAX_LINE)], raw.len());
-        last = n;
-    }
-    if text.ends_with(b"\n") {
-        // The split above yields an empty piece after the final newline.
-        b.digest.lines -= 1;
-        b.tail.pop_back();
-        if b.around.back().is_some_and(|l| l.line == last) {
-            b.around.pop_back();
-        }
     }
     b.finish()
 }

@@ -1,0 +1,9 @@
+//! `kubectl describe` text.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let out = ktriage::fuzzing::describe(data);
+    assert!(out.broken.is_empty(), "broken: {:#?}", out.broken);
+});
